@@ -7,8 +7,9 @@ reverse topological order so that each node's gradient is complete before it is 
 
 Gradients ACCUMULATE (``+=``): a value used twice (``a + a``, or a weight shared by two
 neurons) receives the sum of both paths' contributions, which is the multivariate chain rule.
-The flip side: calling ``backward()`` twice doubles the gradients; call :meth:`Value.zero_grad`
-on the output (or build fresh values) between passes.
+The flip side, as in torch: the inputs' gradients keep accumulating across calls to
+``backward()``; call :meth:`Value.zero_grad` on the output (or build fresh values) between
+passes.
 """
 
 from __future__ import annotations
@@ -182,9 +183,16 @@ class Value:
 
     def backward(self) -> None:
         """Set ``grad`` of every node to d(self)/d(node): seed ``self.grad = 1``, then apply each
-        node's local rule in reverse topological order. Gradients accumulate (see module doc)."""
+        node's local rule in reverse topological order.
+
+        As in torch, intermediate nodes start from zero on every call while the inputs (leaves)
+        accumulate: calling ``backward()`` twice doubles the inputs' gradients."""
+        order = self.topological_order()
+        for node in order:
+            if node._prev:
+                node.grad = 0.0
         self.grad = 1.0
-        for node in reversed(self.topological_order()):
+        for node in reversed(order):
             node._backward()
 
     def zero_grad(self) -> None:
