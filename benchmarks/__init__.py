@@ -1,0 +1,1 @@
+"""Speed comparisons against PyTorch (``make bench``); timings live here, never in tests."""
