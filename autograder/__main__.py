@@ -1,0 +1,202 @@
+"""``python -m autograder`` (also the ``autograder`` command): the course pipeline.
+
+Run from the course root (the repository). See ``python -m autograder COMMAND --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from autograder.course import DEFAULT_LABS, DEFAULT_SOURCE, DEFAULT_TIMEOUT, Course, CourseError
+
+EPILOG = """\
+typical use:
+  python -m autograder release              regenerate labs/ from solutions/
+  python -m autograder verify               everything consistent? (make test runs it)
+  python -m autograder grade subs --out grading_work
+  python -m autograder validate labs/00_warmup/00_warmup.ipynb
+  python -m autograder demo                 grade made-up students end to end
+"""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_course_options(p: argparse.ArgumentParser, labs: bool = True) -> None:
+    p.add_argument("--source", default=DEFAULT_SOURCE, metavar="DIR",
+                   help="folder of the instructor notebooks <lab>/<lab>.ipynb (nbgrader's "
+                        "source; may live in a private repository) [default: %(default)s]")
+    if labs:
+        p.add_argument("--labs", default=DEFAULT_LABS, metavar="DIR",
+                       help="folder of the student notebooks (nbgrader's release) "
+                            "[default: %(default)s]")
+
+
+def _add_grading_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
+                   help="notebooks graded in parallel [default: os.cpu_count() = %(default)s]")
+    p.add_argument("--timeout", type=_positive_int, default=DEFAULT_TIMEOUT, metavar="S",
+                   help="seconds one cell may run before it is interrupted and that cell "
+                        "fails [default: %(default)s]")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Release, verify, grade and validate the course's labs with nbgrader.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("release", help="regenerate labs/ from the source notebooks",
+                       description="Generate the student notebooks (labs/<lab>/<lab>.ipynb) "
+                                   "from the source with nbgrader: solutions and hidden tests "
+                                   "removed, outputs cleared. Deterministic.")
+    p.add_argument("lab", nargs="*", help="lab ids [default: every lab in the source]")
+    _add_course_options(p)
+
+    p = sub.add_parser("verify", help="check that labs/ is current and every lab grades right",
+                       description="Exit non-zero, with one line per problem, unless labs/ "
+                                   "matches a fresh release, the nbgrader metadata is valid, "
+                                   "labs/ holds no solution or hidden-test text, every "
+                                   "solution earns full marks and every untouched release 0.")
+    p.add_argument("lab", nargs="*", help="lab ids [default: every lab in the source]")
+    p.add_argument("--quick", action="store_true",
+                   help="skip autograding (only sync, metadata and leak checks)")
+    _add_course_options(p)
+    _add_grading_options(p)
+
+    p = sub.add_parser("grade", help="autograde SUBMISSIONS/<student>/<lab>/<lab>.ipynb",
+                       description="Autograde every student's notebooks in parallel, write "
+                                   "the gradebook, OUT/grades.csv and feedback HTML under "
+                                   "OUT/feedback/<student>/<lab>/, and print a table.")
+    p.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+                   help="folder with one sub-folder per student")
+    p.add_argument("--out", type=Path, default=Path("grading_work"), metavar="DIR",
+                   help="output folder [default: %(default)s]")
+    p.add_argument("--db", metavar="URL",
+                   help="gradebook as an SQLAlchemy URL, e.g. postgresql://user@host/course "
+                        "[default: sqlite:///OUT/gradebook.db]")
+    _add_course_options(p, labs=False)
+    _add_grading_options(p)
+
+    p = sub.add_parser("validate", help="run a notebook's tests before you submit it",
+                       description="Run the notebook from the top and report every test "
+                                   "cell; exit 1 if any fails.")
+    p.add_argument("notebook", type=Path, metavar="NOTEBOOK",
+                   help="the notebook to check, e.g. labs/00_warmup/00_warmup.ipynb")
+    p.add_argument("--timeout", type=_positive_int, default=DEFAULT_TIMEOUT, metavar="S",
+                   help="seconds one cell may run [default: %(default)s]")
+
+    p = sub.add_parser("demo", help="grade made-up students (perfect, untouched, one wrong)",
+                       description="For every lab build three submissions (perfect, "
+                                   "untouched, one wrong answer), grade them in parallel and "
+                                   "check the scores. Exit 1 if an expectation fails.")
+    p.add_argument("--out", type=Path, default=Path("demo_out"), metavar="DIR",
+                   help="output folder [default: %(default)s]")
+    _add_course_options(p, labs=False)
+    _add_grading_options(p)
+
+    p = sub.add_parser("student-mode", help="set up nbgrader's JupyterLab extensions for "
+                                            "students (make lab, Binder)",
+                       description="Disable and lock nbgrader's formgrader, "
+                                   "create-assignment, assignment-list and course-list in this "
+                                   "environment; keep the Validate button and give it the "
+                                   "grading time limit per cell (nbgrader_config.py).")
+    p.add_argument("--level", choices=("sys_prefix", "user"), default="sys_prefix",
+                   help="this environment (sys_prefix) or $JUPYTER_CONFIG_DIR (user) "
+                        "[default: %(default)s]")
+    p.add_argument("--undo", action="store_true", help="re-enable the instructor extensions")
+    return parser
+
+
+def _cmd_release(args: argparse.Namespace, course: Course) -> int:
+    from autograder.release import release
+
+    start = time.perf_counter()
+    report = release(course, course.select(args.lab))
+    for path, state in report:
+        print(f"{state:9} {path}")
+    written = sum(state != "unchanged" for _, state in report)
+    seconds = time.perf_counter() - start
+    print(f"release: {len(report)} file(s), {written} changed ({seconds:.1f} s)")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace, course: Course) -> int:
+    from autograder.verify import verify
+
+    return 1 if verify(course, args.lab, args.workers, args.timeout, grade=not args.quick) else 0
+
+
+def _cmd_grade(args: argparse.Namespace, course: Course) -> int:
+    from autograder.grade import format_table, grade_submissions
+
+    start = time.perf_counter()
+    results = grade_submissions(course, args.submissions, args.out, workers=args.workers,
+                                db_url=args.db, timeout=args.timeout)
+    elapsed = time.perf_counter() - start
+    print()
+    print(format_table(results))
+    print()
+    print(f"grade: {len(results)} submission(s) in {elapsed:.1f} s with {args.workers} "
+          f"worker(s); {args.out / 'grades.csv'}, feedback in {args.out / 'feedback'}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace, course: Course) -> int:
+    from autograder.validate import report, validate_notebook
+
+    outcomes, problems = validate_notebook(args.notebook, args.timeout)
+    text, ok = report(args.notebook, outcomes, problems)
+    print(text)
+    return 0 if ok else 1
+
+
+def _cmd_demo(args: argparse.Namespace, course: Course) -> int:
+    from autograder.demo import demo
+
+    return 0 if demo(course, args.out, args.workers, args.timeout) else 1
+
+
+def _cmd_student_mode(args: argparse.Namespace, course: Course) -> int:
+    from autograder.student_mode import apply_student_mode
+
+    for line in apply_student_mode(args.level, args.undo):
+        print(f"student-mode ({args.level}): {line}")
+    return 0
+
+
+COMMANDS = {
+    "release": _cmd_release, "verify": _cmd_verify, "grade": _cmd_grade,
+    "validate": _cmd_validate, "demo": _cmd_demo, "student-mode": _cmd_student_mode,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m autograder`` and the ``autograder`` script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        course = Course.at(".", getattr(args, "source", DEFAULT_SOURCE),
+                           getattr(args, "labs", DEFAULT_LABS))
+        return COMMANDS[args.command](args, course)
+    except CourseError as err:
+        print(f"{parser.prog} {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{parser.prog} {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

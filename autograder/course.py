@@ -1,0 +1,224 @@
+"""A course on disk, and the nbgrader configuration every command is driven by.
+
+Layout (nbgrader's ``directory_structure`` with the student id ``.``)::
+
+    solutions/<lab>/<lab>.ipynb   nbgrader source: solutions and hidden tests (``--source``)
+    labs/<lab>/<lab>.ipynb        nbgrader release: what students open (``--labs``)
+
+Grading state (submitted, autograded, feedback, the gradebook) never lives in the course
+folders: each command works in its own temporary course directory or in the ``--out``
+folder it is given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import zmq
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import GetGrades
+from sqlalchemy.exc import SAWarning
+from traitlets.config import Config
+
+from autograder.feedback import RedactHiddenTests
+
+DEFAULT_SOURCE = "solutions"
+DEFAULT_LABS = "labs"
+#: Seconds one cell may run before nbgrader interrupts the kernel.
+DEFAULT_TIMEOUT = 120
+#: nbgrader keeps course state under this course id (its command-line default).
+COURSE_ID = ""
+
+
+# nbgrader's gradebook code trips SQLAlchemy 2's autoflush warnings; they are harmless.
+warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.")
+
+
+class CourseError(Exception):
+    """A problem the person running the command can fix (message says how)."""
+
+
+@dataclass(frozen=True)
+class Course:
+    """Where a course's source and release folders are.
+
+    Attributes:
+        root: the course root (absolute), normally the repository.
+        source: absolute path of the nbgrader source folder (``solutions/``).
+        labs: absolute path of the nbgrader release folder (``labs/``).
+    """
+
+    root: Path
+    source: Path
+    labs: Path
+
+    @classmethod
+    def at(
+        cls, root: str | Path = ".", source: str | Path = DEFAULT_SOURCE,
+        labs: str | Path = DEFAULT_LABS,
+    ) -> Course:
+        """The course rooted at ``root``; relative ``source``/``labs`` are taken from it."""
+        root = Path(root).resolve()
+        return cls(root=root, source=(root / source).resolve(), labs=(root / labs).resolve())
+
+    def lab_ids(self) -> list[str]:
+        """Every lab in the source folder: each ``<lab>/<lab>.ipynb``, sorted by name."""
+        if not self.source.is_dir():
+            raise CourseError(f"source folder {self.source} does not exist (see --source)")
+        return sorted(
+            d.name for d in self.source.iterdir()
+            if d.is_dir() and not d.name.startswith(".") and (d / f"{d.name}.ipynb").is_file()
+        )
+
+    def select(self, wanted: Sequence[str] | None) -> list[str]:
+        """``wanted`` labs checked against the source folder; all labs when empty."""
+        known = self.lab_ids()
+        if not known:
+            raise CourseError(f"no labs in {self.source}: expected <lab>/<lab>.ipynb folders")
+        if not wanted:
+            return known
+        unknown = [lab for lab in wanted if lab not in known]
+        if unknown:
+            raise CourseError(
+                f"unknown lab(s) {', '.join(unknown)}; labs in {self.display(self.source)}: "
+                + ", ".join(known)
+            )
+        return list(dict.fromkeys(wanted))
+
+    def source_notebook(self, lab: str) -> Path:
+        return self.source / lab / f"{lab}.ipynb"
+
+    def release_notebook(self, lab: str) -> Path:
+        return self.labs / lab / f"{lab}.ipynb"
+
+    def display(self, path: Path) -> str:
+        """``path`` relative to the course root when inside it (for messages)."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+
+def scripts_on_path() -> None:
+    """Put this interpreter's script folder on ``PATH`` (idempotent).
+
+    nbgrader stamps a new gradebook by running the ``alembic`` executable, which a venv
+    has in its ``bin/`` folder; that folder is not on ``PATH`` when the venv's Python is run
+    without activating the venv (``.venv/bin/python -m autograder``, the Makefile).
+    """
+    scripts = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", "")
+    if scripts not in path.split(os.pathsep):
+        os.environ["PATH"] = scripts + (os.pathsep + path if path else "")
+
+
+def sqlite_url(path: Path) -> str:
+    """SQLAlchemy URL of an SQLite file."""
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def execution_config(timeout: int = DEFAULT_TIMEOUT) -> Config:
+    """How nbgrader runs notebooks (autograde and validate): the per-cell time limit."""
+    c = Config()
+    # nbgrader's Execute preprocessor redefines `timeout` with its own default (30 s), so
+    # `Execute.timeout` is the option nbgrader honours; `ExecutePreprocessor.timeout` is
+    # ignored (jupyter/nbgrader#1463). On timeout Execute interrupts the kernel, records a
+    # CellTimeoutError in that cell and goes on with the next cell.
+    c.Execute.timeout = int(timeout)
+    # Encrypt kernel traffic (CurveZMQ) when libzmq and the kernelspec support it.
+    if zmq.has("curve"):
+        c.KernelManager.transport_encryption = "auto"
+    return c
+
+
+def nbgrader_config(
+    *,
+    root: Path,
+    source: Path,
+    db_url: str,
+    release: Path | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+) -> Config:
+    """The traitlets ``Config`` for nbgrader's converters and validator.
+
+    Args:
+        root: nbgrader's course root (``CourseDirectory.root``); submitted/, autograded/ and
+            feedback/ are created under it.
+        source: the source folder (absolute paths work as ``source_directory``).
+        db_url: the gradebook (SQLAlchemy URL).
+        release: the release folder, for generate_assignment.
+        timeout: seconds a cell may run.
+    Returns:
+        the configuration.
+    """
+    scripts_on_path()
+    c = execution_config(timeout)
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.source_directory = str(source)
+    if release is not None:
+        c.CourseDirectory.release_directory = str(release)
+    c.CourseDirectory.db_url = db_url
+    # A test cell a student deleted is put back (and run) rather than scored as missing.
+    c.OverwriteCells.add_missing_cells = True
+    # Feedback: hidden tests' source and tracebacks never reach the student.
+    c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, CSSHTMLHeaderPreprocessor]
+    return c
+
+
+def course_directory(config: Config, assignment: str, student: str = ".") -> CourseDirectory:
+    """nbgrader's ``CourseDirectory`` for one lab (its notebook is ``<lab>.ipynb``)."""
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = assignment
+    coursedir.notebook_id = assignment
+    coursedir.student_id = student
+    return coursedir
+
+
+@contextlib.contextmanager
+def captured_nbgrader_log() -> Iterator[list[str]]:
+    """Collect nbgrader's warnings and errors (its ``traitlets`` logger) instead of printing.
+
+    Yields:
+        a list that fills with one formatted message per record.
+    """
+    logger = logging.getLogger("traitlets")
+    messages: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = _Collect(level=logging.WARNING)
+    old_propagate, old_level = logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, logger.level = old_propagate, old_level
+
+
+def first_error(messages: Sequence[str]) -> str:
+    """The most telling line of a captured nbgrader log (the last exception line)."""
+    lines = [line.strip() for m in messages for line in m.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if ("Error" in line or "Exception" in line) and not line.startswith(("File ", "^")):
+            return line
+    return lines[-1] if lines else "unknown error"
+
+
+def limit_threads(threads: int) -> None:
+    """Cap BLAS/OpenMP threads of kernels started from this process (parallel grading)."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, str(max(1, threads)))

@@ -1,0 +1,149 @@
+"""``demo``: the whole pipeline on made-up students, with its expected outcome checked.
+
+For every lab three submissions are built from a fresh release:
+
+* ``perfect``: every answer filled in with the source's solution -> full marks;
+* ``untouched``: the release as a student gets it -> 0;
+* ``one-wrong``: perfect, except that the first answer is wrong (its function returns
+  ``None``, or a top-level answer raises) -> full marks minus the points of that exercise's
+  test cells (those between its answer cell and the next one).
+
+They are graded in parallel like real submissions (``grade``), into the embedded SQLite
+gradebook, and the scores are compared with these expectations.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
+
+from autograder.course import Course, sqlite_url
+from autograder.grade import GradeResult, format_table, grade_submissions
+from autograder.release import generate_release
+
+STUDENTS = ("perfect", "untouched", "one-wrong")
+_BEGIN, _END = "BEGIN SOLUTION", "END SOLUTION"
+
+
+def fill_solution(source: str) -> str:
+    """An answer cell as a student who found the solution would write it (markers dropped)."""
+    return "\n".join(line for line in source.split("\n") if _BEGIN not in line and _END not in line)
+
+
+def break_solution(source: str) -> str:
+    """The cell with its first solution block replaced by a wrong answer.
+
+    Inside a function the block becomes ``return None`` (the test then reports a missing
+    result); at top level it raises.
+    """
+    out, state = [], "before"
+    for line in source.split("\n"):
+        if state == "before" and _BEGIN in line:
+            indent = re.match(r"\s*", line).group(0)
+            wrong = "return None" if indent else 'raise ValueError("wrong answer")'
+            out.append(f"{indent}{wrong}  # wrong on purpose (autograder demo)")
+            state = "inside"
+        elif state == "inside":
+            if _END in line:
+                state = "after"
+        else:
+            out.append(line)
+    return fill_solution("\n".join(out))
+
+
+@dataclass
+class Expectation:
+    """Expected score of one demo submission."""
+
+    student: str
+    lab: str
+    score: float
+    why: str
+
+
+def build_submissions(
+    release: NotebookNode, source: NotebookNode, lab: str
+) -> tuple[dict[str, NotebookNode], list[Expectation]]:
+    """The three demo notebooks of a lab and the score each should get."""
+    answers = {
+        cell.metadata.nbgrader["grade_id"]: cell.source
+        for cell in source.cells if utils.is_solution(cell)
+    }
+    max_score = sum(
+        float(c.metadata.nbgrader["points"]) for c in release.cells if utils.is_grade(c)
+    )
+    perfect, wrong = nbformat.from_dict(release), nbformat.from_dict(release)
+    first_answer, lost, counting = None, 0.0, False
+    for p_cell, w_cell in zip(perfect.cells, wrong.cells, strict=True):
+        if utils.is_solution(p_cell):
+            grade_id = p_cell.metadata.nbgrader["grade_id"]
+            p_cell.source = fill_solution(answers[grade_id])
+            w_cell.source = p_cell.source
+            counting = first_answer is None
+            if counting:
+                first_answer = grade_id
+                w_cell.source = break_solution(answers[grade_id])
+        if utils.is_grade(p_cell) and counting:
+            lost += float(p_cell.metadata.nbgrader["points"])
+    notebooks = {"perfect": perfect, "untouched": release, "one-wrong": wrong}
+    expectations = [
+        Expectation("perfect", lab, max_score, "full marks"),
+        Expectation("untouched", lab, 0.0, "nothing answered"),
+        Expectation("one-wrong", lab, max_score - lost,
+                    f"full marks minus {lost:g} for {first_answer}"),
+    ]
+    return notebooks, expectations
+
+
+def demo(
+    course: Course, out: Path, workers: int | None, timeout: int,
+    log: Callable[[str], None] = print,
+) -> bool:
+    """Build, grade and check the demo submissions of every lab.
+
+    Returns:
+        whether every expectation held.
+    """
+    labs = course.select(None)
+    submissions = out / "submissions"
+    for generated in ("submissions", "feedback", "autograded"):
+        shutil.rmtree(out / generated, ignore_errors=True)
+    expectations: list[Expectation] = []
+    with tempfile.TemporaryDirectory(prefix="autograder-demo-") as tmp:
+        generate_release(course, labs, Path(tmp), sqlite_url(Path(tmp) / "gradebook.db"))
+        for lab in labs:
+            release = nbformat.read(Path(tmp) / lab / f"{lab}.ipynb", as_version=4)
+            source = nbformat.read(course.source_notebook(lab), as_version=4)
+            notebooks, expected = build_submissions(release, source, lab)
+            expectations += expected
+            for student, nb in notebooks.items():
+                path = submissions / student / lab / f"{lab}.ipynb"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(nb, path)
+    log(f"demo: {len(STUDENTS)} submissions x {len(labs)} lab(s) in {submissions}")
+    results = grade_submissions(course, submissions, out, workers=workers, timeout=timeout,
+                                progress=log)
+    log("")
+    log(format_table(results))
+    log("")
+    got = {(r.student, r.lab): r for r in results}
+    ok = True
+    for e in expectations:
+        r: GradeResult = got[(e.student, e.lab)]
+        held = abs(r.score - e.score) < 1e-9
+        ok &= held
+        log(f"{'ok  ' if held else 'FAIL'} {e.student}/{e.lab}: {r.score:g}/{r.max_score:g}, "
+            f"expected {e.score:g} ({e.why})")
+    log("")
+    log(f"feedback (HTML, one per student and lab): {out / 'feedback'}")
+    log(f"grades: {out / 'grades.csv'}; gradebook: {out / 'gradebook.db'}")
+    log("demo: every expectation held" if ok else "demo: SOME EXPECTATIONS FAILED")
+    return ok

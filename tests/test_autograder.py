@@ -1,0 +1,340 @@
+"""The course pipeline on a tiny course built here: release, grade, feedback, validate, demo.
+
+The tiny lab has three exercises (double: 2 points, wait: 1 point, square: 2 points), each
+with a visible and a hidden test, and needs nothing but Python, so kernels start and finish
+in about a second.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from nbgrader.api import Gradebook
+
+from autograder.course import Course
+from autograder.demo import fill_solution
+from autograder.feedback import HIDDEN_NOTE, RedactHiddenTests
+from autograder.release import release
+from autograder.student_mode import (
+    KEPT,
+    LAB_PLUGINS_OFF,
+    SERVER_EXTENSIONS_OFF,
+    apply_student_mode,
+)
+from autograder.verify import check_leaks
+
+LAB = "tiny"
+HIDDEN_DOUBLE_LINE = "for v in [3, -1.5, 10]:"
+
+
+def _meta(kind: str, grade_id: str, points: int | None = None) -> dict:
+    meta = {"grade": kind == "test", "solution": kind == "answer", "locked": kind != "answer",
+            "task": False, "grade_id": grade_id, "schema_version": 3}
+    if points is not None:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def _answer(name: str, arg: str, body: str) -> nbformat.NotebookNode:
+    source = f"def {name}({arg}):\n    ### BEGIN SOLUTION\n    {body}\n    ### END SOLUTION"
+    return new_code_cell(source, id=name, metadata=_meta("answer", name))
+
+
+def _test(name: str, points: int, visible: str, hidden: str) -> nbformat.NotebookNode:
+    source = f"{visible}\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS"
+    return new_code_cell(source, id=f"test_{name}", metadata=_meta("test", f"test_{name}", points))
+
+
+def build_tiny_course(root: Path) -> Course:
+    """solutions/tiny/tiny.ipynb under ``root``, released into labs/."""
+    cells = [
+        new_markdown_cell("# A tiny lab", id="intro"),
+        new_code_cell("import sys\nimport time\n\nprint(sys.prefix)", id="setup",
+                      metadata=_meta("locked", "setup")),
+        _answer("double", "x", "return 2 * x"),
+        _test("double", 2, 'assert double(2) == 4, "double(2) should be 4"',
+              f'{HIDDEN_DOUBLE_LINE}\n    assert double(v) == 2 * v, f"double({{v}}) should be '
+              '{2 * v}"'),
+        _answer("wait", "seconds", "return seconds"),
+        _test("wait", 1, 'assert wait(0) == 0, "wait(0) should return 0"',
+              'assert wait(1) == 1, "wait(1) should return 1"'),
+        _answer("square", "x", "return x * x"),
+        _test("square", 2, 'assert square(3) == 9, "square(3) should be 9"',
+              'assert square(-4) == 16, "square(-4) should be 16"'),
+    ]
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
+                                 "name": "python3"}
+    path = root / "solutions" / LAB / f"{LAB}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    course = Course.at(root)
+    release(course, [LAB])
+    return course
+
+
+def submission(course: Course, **answers: str) -> nbformat.NotebookNode:
+    """The released notebook with every answer from the source, except those given."""
+    source = nbformat.read(course.source_notebook(LAB), as_version=4)
+    solved = {
+        c.id: fill_solution(c.source) for c in source.cells if c.id in {"double", "wait", "square"}
+    }
+    nb = nbformat.read(course.release_notebook(LAB), as_version=4)
+    for cell in nb.cells:
+        if cell.id in solved:
+            cell.source = answers.get(cell.id, solved[cell.id])
+    return nb
+
+
+def write(nb: nbformat.NotebookNode, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def autograder(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def visible_text(html_file: Path) -> str:
+    """What a browser shows of an HTML file: styles, scripts and tags dropped."""
+    page = re.sub(r"<(style|script)\b.*?</\1>", "", html_file.read_text(), flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Course:
+    return build_tiny_course(tmp_path_factory.mktemp("course"))
+
+
+@pytest.fixture(scope="module")
+def graded(course: Course, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """``grade`` on five students, two workers, a 5 s cell timeout."""
+    subs = tmp_path_factory.mktemp("submissions")
+    write(submission(course), subs / "alice" / LAB / f"{LAB}.ipynb")
+    (subs / "bob" / LAB).mkdir(parents=True)  # the folder, but no notebook
+    (subs / "carol" / LAB).mkdir(parents=True)
+    (subs / "carol" / LAB / f"{LAB}.ipynb").write_text('{"cells": [ not json')
+    # right on the visible input only: the hidden tests fail
+    write(submission(course, double="def double(x):\n    return 4 if x == 2 else x"),
+          subs / "dave" / LAB / f"{LAB}.ipynb")
+    write(submission(course, wait="def wait(seconds):\n    time.sleep(60)\n    return seconds"),
+          subs / "erin" / LAB / f"{LAB}.ipynb")
+    out = tmp_path_factory.mktemp("out")
+    done = autograder("grade", str(subs), "--out", str(out), "--workers", "2", "--timeout", "5",
+                      cwd=course.root)
+    assert done.returncode == 0, done.stderr
+    return out, done
+
+
+def rows(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "grades.csv", newline="") as fh:
+        return {row["student_id"]: row for row in csv.DictReader(fh)}
+
+
+# --- release -----------------------------------------------------------------------------------
+
+
+def test_release_is_deterministic_and_strips_answers(course: Course):
+    first = course.release_notebook(LAB).read_bytes()
+    report = release(course, [LAB])
+    assert report == [(f"labs/{LAB}/{LAB}.ipynb", "unchanged")]
+    assert course.release_notebook(LAB).read_bytes() == first
+    nb = nbformat.read(course.release_notebook(LAB), as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "return 2 * x" not in text and HIDDEN_DOUBLE_LINE not in text
+    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    assert text.count("raise NotImplementedError()") == 3
+    assert all(c.get("outputs", []) == [] and c.get("execution_count") is None
+               for c in nb.cells if c.cell_type == "code")
+
+
+def test_leak_scan_finds_solution_code_in_labs(course: Course, tmp_path: Path):
+    assert check_leaks(course, [LAB]) == []
+    leaky = Course(course.root, course.source, tmp_path / "labs")
+    notes = leaky.labs / LAB / "notes.py"
+    notes.parent.mkdir(parents=True)
+    notes.write_text(f"# scratch\n{HIDDEN_DOUBLE_LINE}\n    pass\n")
+    assert check_leaks(leaky, [LAB]) == [
+        (LAB, f"{notes}: contains hidden test code of {LAB}: {HIDDEN_DOUBLE_LINE!r}")
+    ]
+
+
+# --- grade ---------------------------------------------------------------------------------
+
+
+def test_grades_csv_has_a_row_for_every_student_with_a_status(graded):
+    out, _ = graded
+    with open(out / "grades.csv", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert header[:5] == ["student_id", "assignment", "score", "max_score", "status"]
+    table = rows(out)
+    assert sorted(table) == ["alice", "bob", "carol", "dave", "erin"]
+    assert {s: (r["assignment"], r["score"], r["max_score"]) for s, r in table.items()} == {
+        "alice": (LAB, "5", "5"), "bob": (LAB, "0", "5"), "carol": (LAB, "0", "5"),
+        "dave": (LAB, "3", "5"), "erin": (LAB, "4", "5"),
+    }
+    assert table["alice"]["status"] == "ok"
+    assert table["bob"]["status"].startswith("missing notebook ")
+    assert table["carol"]["status"].startswith("invalid notebook (not readable JSON")
+    assert table["dave"]["status"] == "ok"
+
+
+def test_grade_prints_a_student_by_lab_table(graded):
+    _, done = graded
+    lines = done.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split() == ["student", LAB])
+    assert lines[header + 1].split() == ["alice", "5/5"]
+    assert lines[header + 4].split() == ["dave", "3/5"]
+
+
+def test_gradebook_holds_the_scores(graded):
+    out, _ = graded
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}", "") as gb:
+        scores = {s: gb.find_submission(LAB, s).score for s in ("alice", "bob", "dave", "erin")}
+        dave = {g.name: g.auto_score for g in gb.find_submission_notebook(LAB, LAB, "dave").grades}
+    assert scores == {"alice": 5.0, "bob": 0.0, "dave": 3.0, "erin": 4.0}
+    assert dave == {"test_double": 0.0, "test_wait": 1.0, "test_square": 2.0}
+
+
+def test_feedback_shows_the_failed_hidden_test_message_but_not_its_code(graded):
+    out, _ = graded
+    feedback = out / "feedback" / "dave" / LAB / f"{LAB}.html"
+    text = visible_text(feedback)
+    assert "double(3) should be 6" in text  # the assertion message
+    assert 'assert double(2) == 4, "double(2) should be 4"' in text  # visible tests stay
+    assert HIDDEN_DOUBLE_LINE not in text
+    assert "assert double(v) == 2 * v" not in text
+    assert "HIDDEN TESTS" not in text
+    assert "Traceback" not in text and "Cell In[" not in text
+    assert HIDDEN_NOTE in text
+
+
+def test_a_cell_past_the_timeout_costs_only_its_own_exercise(graded):
+    out, _ = graded
+    erin = rows(out)["erin"]
+    assert erin["score"] == "4"
+    assert erin["status"] == "timeout in cell test_wait (over 5 s)"
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}", "") as gb:
+        erin = gb.find_submission_notebook(LAB, LAB, "erin")
+        grades = {g.name: g.auto_score for g in erin.grades}
+    assert grades == {"test_double": 2.0, "test_wait": 0.0, "test_square": 2.0}
+
+
+def test_grading_kernel_runs_in_this_environment(graded):
+    out, _ = graded
+    nb = nbformat.read(out / "autograded" / "alice" / LAB / f"{LAB}.ipynb", as_version=4)
+    setup = next(c for c in nb.cells if c.id == "setup")
+    assert setup.outputs[0]["text"].strip() == sys.prefix
+
+
+# --- feedback preprocessor ------------------------------------------------------------------
+
+
+def test_redact_hidden_tests_strips_source_and_traceback():
+    cell = _test("f", 1, "assert f(1) == 1", "assert f(2) == 4, 'f(2) should be 4'")
+    cell.outputs = [new_output("error", ename="AssertionError", evalue="f(2) should be 4",
+                               traceback=["Traceback ...", "----> 4 assert f(2) == 4, ...",
+                                          "AssertionError: f(2) should be 4"])]
+    nb = new_notebook(cells=[cell])
+    nb, _ = RedactHiddenTests().preprocess(nb, {})
+    assert nb.cells[0].source == f"assert f(1) == 1\n{HIDDEN_NOTE}"
+    assert nb.cells[0].outputs[0].traceback == ["AssertionError: f(2) should be 4"]
+
+
+# --- validate ------------------------------------------------------------------------------
+
+
+def test_validate_passes_a_right_notebook(course: Course, tmp_path: Path):
+    path = write(submission(course), tmp_path / f"{LAB}.ipynb")
+    done = autograder("validate", str(path), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok   test_double (2/2 points)" in done.stdout
+    assert f"{LAB}.ipynb: all 3 test cells pass" in done.stdout
+
+
+def test_validate_fails_a_wrong_answer_with_its_message(course: Course, tmp_path: Path):
+    path = write(submission(course, square="def square(x):\n    return 2 * x"),
+                 tmp_path / f"{LAB}.ipynb")
+    done = autograder("validate", str(path), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "FAIL test_square (0/2 points): AssertionError: square(3) should be 9" in done.stdout
+    assert "ok   test_double (2/2 points)" in done.stdout
+
+
+def test_validate_reports_unanswered_exercises(course: Course, tmp_path: Path):
+    done = autograder("validate", str(course.release_notebook(LAB)), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "FAIL test_wait (0/1 points): not answered yet" in done.stdout
+
+
+def test_validate_explains_a_missing_file(tmp_path: Path):
+    done = autograder("validate", "nowhere.ipynb", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "nowhere.ipynb: no such notebook" in done.stderr
+
+
+# --- demo ----------------------------------------------------------------------------------
+
+
+def test_demo_grades_perfect_untouched_and_one_wrong(course: Course, tmp_path: Path):
+    done = autograder("demo", "--out", str(tmp_path / "demo"), "--workers", "2", cwd=course.root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"ok   perfect/{LAB}: 5/5, expected 5 (full marks)" in done.stdout
+    assert f"ok   untouched/{LAB}: 0/5, expected 0 (nothing answered)" in done.stdout
+    assert (f"ok   one-wrong/{LAB}: 3/5, expected 3 (full marks minus 2 for double)"
+            in done.stdout)
+    assert (tmp_path / "demo" / "feedback" / "one-wrong" / LAB / f"{LAB}.html").is_file()
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+def test_unknown_lab_is_an_error_for_people(course: Course):
+    done = autograder("release", "nope", cwd=course.root)
+    assert done.returncode == 2
+    assert "unknown lab(s) nope; labs in solutions: tiny" in done.stderr
+
+
+# --- student mode ------------------------------------------------------------------------------
+
+
+def test_student_mode_disables_instructor_tools_and_keeps_validate(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
+    apply_student_mode(level="user")
+    page = json.loads((tmp_path / "labconfig" / "page_config.json").read_text())
+    assert page["disabledExtensions"] == dict.fromkeys(LAB_PLUGINS_OFF, True)
+    assert page["lockedExtensions"] == dict.fromkeys(LAB_PLUGINS_OFF, True)
+    server = {}
+    for path in (tmp_path / "jupyter_server_config.d").glob("*.json"):
+        server.update(json.loads(path.read_text())["ServerApp"]["jpserver_extensions"])
+    assert server == dict.fromkeys(SERVER_EXTENSIONS_OFF, False)
+    assert not set(KEPT) & (set(page["disabledExtensions"]) | set(server))
+    config = (tmp_path / "nbgrader_config.py").read_text()
+    assert "c.Execute.timeout = 120" in config.splitlines()
+
+    apply_student_mode(level="user", undo=True)
+    page = json.loads((tmp_path / "labconfig" / "page_config.json").read_text())
+    assert not any(page["disabledExtensions"].values())
+    assert not any(page["lockedExtensions"].values())
+    assert not (tmp_path / "nbgrader_config.py").exists()
+
+
+def test_student_mode_leaves_a_persons_own_nbgrader_config_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
+    own = tmp_path / "nbgrader_config.py"
+    own.write_text("c = get_config()\nc.Execute.timeout = 600\n")
+    done = apply_student_mode(level="user")
+    assert done[-1].startswith(f"left {own} alone")
+    apply_student_mode(level="user", undo=True)
+    assert own.read_text() == "c = get_config()\nc.Execute.timeout = 600\n"

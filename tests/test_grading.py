@@ -1,0 +1,291 @@
+"""course_lib.grading: what passes, what fails, and the exact messages students read."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from course_lib.grading import (
+    check_close,
+    check_equal,
+    check_gradient,
+    check_loss_gradient,
+    check_shape,
+    check_true,
+)
+
+
+def fails_with(fn, *args, **kwargs) -> str:
+    with pytest.raises(AssertionError) as info:
+        fn(*args, **kwargs)
+    return str(info.value)
+
+
+# --- check_close -----------------------------------------------------------------------------
+
+
+def test_check_close_accepts_equal_values_and_round_off():
+    x = np.linspace(-3.0, 3.0, 12).reshape(3, 4)
+    check_close(x, x.copy(), name="x")
+    check_close(x * (1 + 1e-12), x, name="x")
+    check_close(0.1 + 0.2, 0.3, name="sum")
+    check_close([1.0, 2.0], np.array([1.0, 2.0]), name="list")
+    check_close(torch.tensor([1.0, 2.0], dtype=torch.float64), np.array([1.0, 2.0]), name="t")
+
+
+def test_check_close_tiny_absolute_difference_near_zero_passes():
+    check_close(np.array([1e-12, 1.0]), np.array([0.0, 1.0]), name="y")
+
+
+def test_check_close_none_says_return_is_missing():
+    assert fails_with(check_close, None, np.zeros(3), name="relu_forward") == (
+        "relu_forward: got None; did you forget to `return` the result?"
+    )
+
+
+def test_check_close_wrong_type_names_the_type():
+    assert fails_with(check_close, "0.5", 0.5, name="p") == (
+        "p: expected a NumPy array or a number, got str"
+    )
+
+
+def test_check_close_shape_message():
+    assert fails_with(check_close, np.zeros((3, 4)), np.zeros((4, 3)), name="W") == (
+        "W: shape (3, 4) but expected (4, 3)"
+    )
+    assert fails_with(check_close, np.array([1.0]), 1.0, name="loss") == (
+        "loss: shape (1,) but expected () (a scalar)"
+    )
+
+
+def test_check_close_nan_message_gives_first_index_and_count():
+    got = np.array([[0.0, np.nan], [1.0, np.nan]])
+    assert fails_with(check_close, got, np.ones((2, 2)), name="out") == (
+        "out is NaN at [0, 1] where 1.0 was expected (2 of 4 entries are NaN)"
+    )
+
+
+def test_check_close_inf_message():
+    got = np.array([1.0, -np.inf])
+    assert fails_with(check_close, got, np.array([1.0, 2.0]), name="lse") == (
+        "lse is -inf at [1] where 2.0 was expected (1 of 2 entries are inf)"
+    )
+
+
+def test_check_close_nan_where_nan_expected_passes():
+    check_close(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), name="z")
+
+
+def test_check_close_finite_where_nan_expected_fails():
+    message = fails_with(check_close, np.array([0.0, 1.0]), np.array([np.nan, 1.0]), name="z")
+    assert message.startswith("z differs at [0]: got 0.0, expected nan")
+
+
+def test_check_close_worst_entry_message():
+    expected = np.full((3, 2), 0.731)
+    got = expected.copy()
+    got[1, 1] = 0.0
+    assert fails_with(check_close, got, expected, name="sigmoid") == (
+        "sigmoid differs at [1, 1]: got 0.0, expected 0.731 "
+        "(max relative error 1.0, allowed 1e-07; 1 of 6 entries differ)"
+    )
+
+
+def test_check_close_reports_the_entry_with_the_largest_relative_error():
+    expected = np.array([1.0, 2.0, 3.0, 4.0])
+    got = np.array([1.1, 2.0, 3.0, 2.0])  # rel. errors 0.0476 and 0.333
+    message = fails_with(check_close, got, expected, name="v")
+    assert message == (
+        "v differs at [3]: got 2.0, expected 4.0 "
+        "(max relative error 0.333, allowed 1e-07; 2 of 4 entries differ)"
+    )
+
+
+def test_check_close_scalar_message_and_custom_tolerance():
+    assert fails_with(check_close, 1.1, 1.0, name="loss", rtol=1e-3) == (
+        "loss differs: got 1.1, expected 1.0 (relative error 0.0476, allowed 0.001)"
+    )
+    check_close(1.0001, 1.0, name="loss", rtol=1e-3)
+
+
+# --- check_shape, check_true, check_equal ----------------------------------------------------
+
+
+def test_check_shape():
+    check_shape(np.zeros((2, 5)), (2, 5), name="scores")
+    assert fails_with(check_shape, np.zeros((5, 2)), (2, 5), name="scores") == (
+        "scores: shape (5, 2) but expected (2, 5)"
+    )
+    assert fails_with(check_shape, None, (2, 5), name="scores").startswith("scores: got None")
+
+
+def test_check_true():
+    check_true(True, "never shown")
+    check_true(np.array([True, True]), "never shown")
+    assert fails_with(check_true, np.array([True, False]), "probs: rows must sum to 1") == (
+        "probs: rows must sum to 1"
+    )
+
+
+def test_check_equal():
+    check_equal(3, 3, name="k")
+    check_equal(np.array([1, 0, 2]), [1, 0, 2], name="labels")
+    assert fails_with(check_equal, 3, 4, name="k") == "k: got 3, expected 4"
+    assert fails_with(check_equal, "relu", "tanh", name="act") == "act: got 'relu', expected 'tanh'"
+    assert fails_with(check_equal, np.array([1, 0, 1, 2]), np.array([1, 0, 0, 2]),
+                      name="labels") == (
+        "labels differs at [2]: got 1, expected 0 (1 of 4 entries differ)"
+    )
+    assert fails_with(check_equal, np.zeros(3, int), np.zeros(4, int), name="labels") == (
+        "labels: shape (3,) but expected (4,)"
+    )
+
+
+# --- check_gradient --------------------------------------------------------------------------
+
+
+def affine_forward(x, W, b):
+    return x @ W + b, (x, W)
+
+
+def affine_backward(dout, cache):
+    x, W = cache
+    return dout @ W.T, x.T @ dout, dout.sum(axis=0)
+
+
+def affine_backward_mean_bias(dout, cache):
+    x, W = cache
+    return dout @ W.T, x.T @ dout, dout.mean(axis=0)  # subtly wrong: mean instead of sum
+
+
+def affine_backward_transposed(dout, cache):
+    x, W = cache
+    return dout @ W.T, (dout.T @ x), dout.sum(axis=0)  # W is square here: right shape, wrong
+
+
+def square_inputs(rng):
+    return [rng.standard_normal((5, 4)), rng.standard_normal((4, 4)), rng.standard_normal(4)]
+
+
+def test_check_gradient_passes_a_correct_backward():
+    rng = np.random.default_rng(0)
+    check_gradient(affine_forward, affine_backward, inputs=square_inputs(rng), name="affine",
+                   rng=rng)
+
+
+def test_check_gradient_catches_a_mean_instead_of_a_sum():
+    rng = np.random.default_rng(1)
+    message = fails_with(check_gradient, affine_forward, affine_backward_mean_bias,
+                         inputs=square_inputs(rng), name="affine_backward", rng=rng)
+    assert re.fullmatch(
+        r"affine_backward: db differs from the numerical gradient at \[\d\]: got \S+, expected "
+        r"\S+ \(max relative error 0\.[0-9]+, allowed 1e-07; 4 of 4 entries differ\)", message
+    ), message
+
+
+def test_check_gradient_catches_a_transposed_weight_gradient():
+    rng = np.random.default_rng(2)
+    message = fails_with(check_gradient, affine_forward, affine_backward_transposed,
+                         inputs=square_inputs(rng), name="affine_backward", rng=rng)
+    assert message.startswith("affine_backward: dW differs from the numerical gradient at [")
+
+
+def test_check_gradient_uses_a_random_upstream_gradient():
+    # d/dx sum(x**2) with the upstream gradient ignored is right only for dout = 1.
+    def square(x):
+        return x**2, x
+
+    def square_backward_ignoring_dout(dout, x):
+        return 2 * x
+
+    message = fails_with(check_gradient, square, square_backward_ignoring_dout, shape=(3, 2),
+                         name="square_backward", rng=np.random.default_rng(3))
+    assert message.startswith("square_backward: dx differs from the numerical gradient at [")
+
+
+def test_check_gradient_forward_returning_only_out_gets_the_input_as_cache():
+    def sigmoid(x):
+        return 1.0 / (1.0 + np.exp(-x))
+
+    def sigmoid_backward(dout, x):
+        s = sigmoid(x)
+        return dout * s * (1 - s)
+
+    check_gradient(sigmoid, sigmoid_backward, shape=(4, 3), name="sigmoid")
+
+
+def test_check_gradient_gradient_shape_message():
+    def forward(x):
+        return x.sum(axis=1), x
+
+    def backward(dout, x):
+        return dout  # shape (3,), the input is (3, 2)
+
+    assert fails_with(check_gradient, forward, backward, shape=(3, 2), name="rowsum") == (
+        "rowsum: dx has shape (3,) but expected (3, 2), the shape of x"
+    )
+
+
+def test_check_gradient_missing_gradient_and_wrt():
+    rng = np.random.default_rng(4)
+
+    def only_dx(dout, cache):
+        return affine_backward(dout, cache)[0]
+
+    check_gradient(affine_forward, only_dx, inputs=square_inputs(rng), name="affine", rng=rng)
+    assert fails_with(check_gradient, affine_forward, only_dx, inputs=square_inputs(rng),
+                      name="affine", wrt=[0, 1]) == (
+        "affine: backward returned 1 gradient(s); the gradient of W (input 1) is missing"
+    )
+    check_gradient(affine_forward, affine_backward_mean_bias, inputs=square_inputs(rng),
+                   name="affine", wrt=[0, 1])  # db (wrong) is not checked
+
+
+def test_check_gradient_needs_inputs_or_shape():
+    with pytest.raises(ValueError, match="exactly one of"):
+        check_gradient(affine_forward, affine_backward)
+
+
+def test_check_gradient_does_not_change_the_callers_inputs():
+    rng = np.random.default_rng(5)
+    inputs = square_inputs(rng)
+    before = [x.copy() for x in inputs]
+    check_gradient(affine_forward, affine_backward, inputs=inputs, name="affine")
+    for x, x0 in zip(inputs, before, strict=True):
+        np.testing.assert_array_equal(x, x0)
+
+
+# --- check_loss_gradient ---------------------------------------------------------------------
+
+
+def mse_to_one(x):
+    return np.mean((x - 1.0) ** 2), 2.0 * (x - 1.0) / x.size
+
+
+def test_check_loss_gradient_passes_a_correct_loss():
+    check_loss_gradient(mse_to_one, np.random.default_rng(6).standard_normal((4, 3)), name="mse")
+
+
+def test_check_loss_gradient_catches_a_missing_factor():
+    def mse_half_gradient(x):
+        return np.mean((x - 1.0) ** 2), (x - 1.0) / x.size  # missing the factor 2
+
+    message = fails_with(check_loss_gradient, mse_half_gradient,
+                         np.random.default_rng(7).standard_normal((4, 3)), name="mse")
+    assert re.fullmatch(
+        r"mse: dx differs from the numerical gradient at \[\d, \d\]: got \S+, expected \S+ "
+        r"\(max relative error 0\.333, allowed 1e-07; 12 of 12 entries differ\)", message
+    ), message
+
+
+def test_check_loss_gradient_messages_for_bad_loss_and_shape():
+    x = np.ones(3)
+    assert fails_with(check_loss_gradient, lambda x: (np.nan, x), x, name="ce") == (
+        "ce: the loss is nan"
+    )
+    assert fails_with(check_loss_gradient, lambda x: (x.sum(), x[:2]), x, name="ce") == (
+        "ce: dx has shape (2,) but expected (3,), the shape of x"
+    )
