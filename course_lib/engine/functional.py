@@ -428,9 +428,10 @@ def conv2d_forward(
 ) -> tuple[np.ndarray, Cache]:
     """Vectorised convolution by im2col: one matrix product, no Python loop over pixels.
 
-    The windows of the padded input form the matrix ``cols`` of shape (N H' W', C KH KW)
-    (a strided view, copied once into a contiguous buffer); then
-    ``out = cols @ W.reshape(F, -1)^T + b``, reshaped to (N, F, H', W').
+    The windows of the padded input form the matrix ``cols`` of shape (C KH KW, N H' W'): one
+    column per output pixel, its receptive field (a strided view, copied once into a
+    contiguous buffer; this row order keeps that copy sequential in memory). Then
+    ``out = W.reshape(F, -1) @ cols + b``, reshaped to (N, F, H', W').
 
     Args:
         x: (N, C, H, W).   W: (F, C, KH, KW).   b: (F,).
@@ -442,22 +443,22 @@ def conv2d_forward(
     f, _, kh, kw = W.shape
     ho, wo = conv_output_size(h, kh, stride, pad), conv_output_size(w, kw, stride, pad)
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
-    # (N, H', W', C, KH, KW) so that each row of cols is one output pixel's receptive field
     cols = np.ascontiguousarray(
-        _windows(xp, kh, kw, stride, ho, wo).transpose(0, 2, 3, 1, 4, 5)
-    ).reshape(n * ho * wo, c * kh * kw)
-    out = cols @ W.reshape(f, -1).T
-    out += b
-    out = out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(out), (x.shape, cols, W, stride, pad)
+        _windows(xp, kh, kw, stride, ho, wo).transpose(1, 4, 5, 0, 2, 3)
+    ).reshape(c * kh * kw, n * ho * wo)
+    out = W.reshape(f, -1) @ cols
+    out += b[:, None]
+    out = np.ascontiguousarray(out.reshape(f, n, ho, wo).transpose(1, 0, 2, 3))
+    return out, (x.shape, cols, W, stride, pad)
 
 
 def conv2d_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward of :func:`conv2d_forward`.
 
-    With ``D = dout`` as (N H' W', F): ``dW = (D^T cols).reshape(W.shape)``, ``db = sum D``,
-    ``dcols = D W.reshape(F, -1)``; col2im adds each column back onto the pixels it came from,
-    one loop over the KH x KW kernel offsets (vectorised over images, channels and pixels).
+    With ``D = dout`` as (F, N H' W'): ``dW = (D cols^T).reshape(W.shape)``, ``db = sum D``,
+    ``dcols = W.reshape(F, -1)^T D``; col2im adds each row of ``dcols`` back onto the pixels it
+    came from, one loop over the KH x KW kernel offsets (vectorised over images, channels and
+    pixels).
 
     Returns:
         dx (N, C, H, W), dW (F, C, KH, KW), db (F,).
@@ -465,18 +466,18 @@ def conv2d_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndar
     (n, c, h, w), cols, W, stride, pad = cache
     f, _, kh, kw = W.shape
     ho, wo = dout.shape[2:]
-    d = dout.transpose(0, 2, 3, 1).reshape(n * ho * wo, f)
-    dW = (d.T @ cols).reshape(W.shape)
-    db = d.sum(axis=0)
-    dcols = (d @ W.reshape(f, -1)).reshape(n, ho, wo, c, kh, kw)
-    dxp = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=dcols.dtype)
+    d = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(f, n * ho * wo)
+    dW = (d @ cols.T).reshape(W.shape)
+    db = d.sum(axis=1)
+    dcols = (W.reshape(f, -1).T @ d).reshape(c, kh, kw, n, ho, wo)
+    # accumulate in (C, N, H, W) order so that every added slice is contiguous
+    dxp = np.zeros((c, n, h + 2 * pad, w + 2 * pad), dtype=dcols.dtype)
     row_end, col_end = stride * (ho - 1) + 1, stride * (wo - 1) + 1
     for p in range(kh):
         for q in range(kw):
-            dxp[:, :, p:p + row_end:stride, q:q + col_end:stride] += (
-                dcols[:, :, :, :, p, q].transpose(0, 3, 1, 2)
-            )
-    return dxp[:, :, pad:pad + h, pad:pad + w], dW, db
+            dxp[:, :, p:p + row_end:stride, q:q + col_end:stride] += dcols[:, p, q]
+    dx = np.ascontiguousarray(dxp[:, :, pad:pad + h, pad:pad + w].transpose(1, 0, 2, 3))
+    return dx, dW, db
 
 
 def maxpool2d_forward(
