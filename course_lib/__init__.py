@@ -26,7 +26,7 @@ def seed_everything(seed: int) -> np.random.Generator:
         code does not depend on global state.
     """
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeding the legacy global generator is the point
     try:
         import torch
     except ImportError:
