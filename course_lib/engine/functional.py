@@ -426,12 +426,15 @@ def _windows(xp: np.ndarray, kh: int, kw: int, stride: int, ho: int, wo: int) ->
 def conv2d_forward(
     x: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0
 ) -> tuple[np.ndarray, Cache]:
-    """Vectorised convolution by im2col: one matrix product, no Python loop over pixels.
+    """Vectorised convolution by im2col: matrix products, no Python loop over pixels.
 
     The windows of the padded input form the matrix ``cols`` of shape (C KH KW, N H' W'): one
     column per output pixel, its receptive field (a strided view, copied once into a
     contiguous buffer; this row order keeps that copy sequential in memory). Then
-    ``out = W.reshape(F, -1) @ cols + b``, reshaped to (N, F, H', W').
+    ``out = W.reshape(F, -1) @ cols + b``, computed image by image: ``cols[:, n-th block]``
+    is a strided view, so ``np.matmul`` runs N products of (F, C KH KW) x (C KH KW, H' W')
+    straight into the (N, F, H' W') result, with no copy and no transpose afterwards. N short
+    products also stay in cache where one long (C KH KW, N H' W') operand does not.
 
     Args:
         x: (N, C, H, W).   W: (F, C, KH, KW).   b: (F,).
@@ -446,17 +449,18 @@ def conv2d_forward(
     cols = np.ascontiguousarray(
         _windows(xp, kh, kw, stride, ho, wo).transpose(1, 4, 5, 0, 2, 3)
     ).reshape(c * kh * kw, n * ho * wo)
-    out = W.reshape(f, -1) @ cols
+    per_image = cols.reshape(-1, n, ho * wo).transpose(1, 0, 2)  # (N, C KH KW, H' W'), a view
+    out = np.matmul(W.reshape(f, -1), per_image)  # (N, F, H' W')
     out += b[:, None]
-    out = np.ascontiguousarray(out.reshape(f, n, ho, wo).transpose(1, 0, 2, 3))
-    return out, (x.shape, cols, W, stride, pad)
+    return out.reshape(n, f, ho, wo), (x.shape, cols, W, stride, pad)
 
 
 def conv2d_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward of :func:`conv2d_forward`.
 
     With ``D = dout`` as (F, N H' W'): ``dW = (D cols^T).reshape(W.shape)``, ``db = sum D``,
-    ``dcols = W.reshape(F, -1)^T D``; col2im adds each row of ``dcols`` back onto the pixels it
+    ``dcols = W.reshape(F, -1)^T D``, both products image by image as in the forward pass
+    (``dW`` sums N short products); col2im adds each row of ``dcols`` back onto the pixels it
     came from, one loop over the KH x KW kernel offsets (vectorised over images, channels and
     pixels).
 
@@ -466,10 +470,14 @@ def conv2d_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndar
     (n, c, h, w), cols, W, stride, pad = cache
     f, _, kh, kw = W.shape
     ho, wo = dout.shape[2:]
-    d = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(f, n * ho * wo)
-    dW = (d @ cols.T).reshape(W.shape)
-    db = d.sum(axis=1)
-    dcols = (W.reshape(f, -1).T @ d).reshape(c, kh, kw, n, ho, wo)
+    d = np.ascontiguousarray(dout).reshape(n, f, ho * wo)
+    per_image = cols.reshape(-1, n, ho * wo).transpose(1, 2, 0)  # (N, H' W', C KH KW), a view
+    dW = np.matmul(d, per_image).sum(axis=0).reshape(W.shape)
+    db = d.sum(axis=(0, 2))
+    # dcols in the row order of cols, (C KH KW, N, H' W'), written image by image
+    dcols = np.empty((cols.shape[0], n, ho * wo), dtype=np.result_type(W, d))
+    np.matmul(W.reshape(f, -1).T, d, out=dcols.transpose(1, 0, 2))
+    dcols = dcols.reshape(c, kh, kw, n, ho, wo)
     # accumulate in (C, N, H, W) order so that every added slice is contiguous
     dxp = np.zeros((c, n, h + 2 * pad, w + 2 * pad), dtype=dcols.dtype)
     row_end, col_end = stride * (ho - 1) + 1, stride * (wo - 1) + 1
