@@ -12,7 +12,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.course import DEFAULT_LABS, DEFAULT_SOURCE, DEFAULT_TIMEOUT, Course, CourseError
+from autograder.course import (
+    DEFAULT_LABS,
+    DEFAULT_MAX_OUTPUT,
+    DEFAULT_MEMORY,
+    DEFAULT_SOURCE,
+    DEFAULT_TIMEOUT,
+    Course,
+    CourseError,
+    Limits,
+)
 
 EPILOG = """\
 typical use:
@@ -29,6 +38,18 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def _size(text: str) -> int:
+    """Bytes from ``4G``, ``512M``, ``100k`` or a plain number (0: no limit)."""
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    text = text.strip().lower().removesuffix("b")
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 4G, 512M)") from None
 
 
 def _add_course_options(p: argparse.ArgumentParser, labs: bool = True) -> None:
@@ -86,6 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="URL",
                    help="gradebook as an SQLAlchemy URL, e.g. postgresql://user@host/course "
                         "[default: sqlite:///OUT/gradebook.db]")
+    p.add_argument("--memory", type=_size, default=DEFAULT_MEMORY, metavar="SIZE",
+                   help="memory (address space) one kernel may use, e.g. 4G; 0: no limit "
+                        "[default: 4G]")
+    p.add_argument("--max-output", type=_size, default=DEFAULT_MAX_OUTPUT, metavar="SIZE",
+                   help="text one cell may print while graded; the rest is dropped "
+                        "[default: %(default)s bytes]")
+    p.add_argument("--no-guard", action="store_true",
+                   help="do not check numpy/builtins/course_lib for tampering around tests")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="grade on a Dask cluster, e.g. tcp://scheduler:8786 (pip install "
+                        "'.[scale]'; needs --db postgresql://... and shared folders)")
     _add_course_options(p, labs=False)
     _add_grading_options(p)
 
@@ -139,17 +171,23 @@ def _cmd_verify(args: argparse.Namespace, course: Course) -> int:
 
 
 def _cmd_grade(args: argparse.Namespace, course: Course) -> int:
-    from autograder.grade import format_table, grade_submissions
+    from autograder.grade import format_summary, format_table, grade_submissions, summarize
 
+    limits = Limits(timeout=args.timeout, memory=args.memory, max_output=args.max_output,
+                    guard=not args.no_guard)
     start = time.perf_counter()
     results = grade_submissions(course, args.submissions, args.out, workers=args.workers,
-                                db_url=args.db, timeout=args.timeout)
+                                db_url=args.db, limits=limits, dask=args.dask)
     elapsed = time.perf_counter() - start
     print()
     print(format_table(results))
     print()
-    print(f"grade: {len(results)} submission(s) in {elapsed:.1f} s with {args.workers} "
-          f"worker(s); {args.out / 'grades.csv'}, feedback in {args.out / 'feedback'}")
+    print(format_summary(summarize(results)))
+    print(f"(plot: {args.out / 'summary.png'})")
+    print()
+    where = f"Dask at {args.dask}" if args.dask else f"{args.workers} worker(s)"
+    print(f"grade: {len(results)} submission(s) in {elapsed:.1f} s with {where}; "
+          f"{args.out / 'grades.csv'}, feedback in {args.out / 'feedback'}")
     return 0
 
 

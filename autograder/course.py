@@ -36,6 +36,28 @@ DEFAULT_LABS = "labs"
 DEFAULT_TIMEOUT = 120
 #: nbgrader keeps course state under this course id (its command-line default).
 COURSE_ID = ""
+#: Address-space limit of a grading kernel (bytes).
+DEFAULT_MEMORY = 4 * 1024**3
+#: Text output one cell may produce while graded before the rest is dropped (bytes).
+DEFAULT_MAX_OUTPUT = 100_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-kernel limits while grading (``grade --timeout/--memory/--max-output``).
+
+    Attributes:
+        timeout: seconds one cell may run before it is interrupted (nbgrader's
+            ``Execute.timeout``).
+        memory: address-space limit of the kernel process in bytes (``RLIMIT_AS``; 0: none).
+        max_output: bytes of output one cell may produce; the rest is dropped (0: no cap).
+        guard: check numpy, builtins and course_lib around every test cell.
+    """
+
+    timeout: int = DEFAULT_TIMEOUT
+    memory: int = DEFAULT_MEMORY
+    max_output: int = DEFAULT_MAX_OUTPUT
+    guard: bool = True
 
 
 # nbgrader's gradebook code trips SQLAlchemy 2's autoflush warnings; they are harmless.
@@ -146,6 +168,8 @@ def nbgrader_config(
     db_url: str,
     release: Path | None = None,
     timeout: int = DEFAULT_TIMEOUT,
+    limits: Limits | None = None,
+    fingerprints: dict | None = None,
 ) -> Config:
     """The traitlets ``Config`` for nbgrader's converters and validator.
 
@@ -155,12 +179,18 @@ def nbgrader_config(
         source: the source folder (absolute paths work as ``source_directory``).
         db_url: the gradebook (SQLAlchemy URL).
         release: the release folder, for generate_assignment.
-        timeout: seconds a cell may run.
+        timeout: seconds a cell may run (when ``limits`` is not given).
+        limits: grading limits; given, autograding runs each kernel under them through
+            :class:`autograder.sandbox.GuardedExecute` (kernel restarts, integrity guard).
+        fingerprints: grader-side fingerprints of course_lib (see
+            :func:`autograder.kernel_guard.expected_fingerprints`).
     Returns:
         the configuration.
     """
     scripts_on_path()
-    c = execution_config(timeout)
+    c = execution_config(limits.timeout if limits else timeout)
+    if limits is not None:
+        _sandbox_config(c, root, limits, fingerprints)
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = str(source)
@@ -172,6 +202,30 @@ def nbgrader_config(
     # Feedback: hidden tests' source and tracebacks never reach the student.
     c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, CSSHTMLHeaderPreprocessor]
     return c
+
+
+def _sandbox_config(c: Config, root: Path, limits: Limits, fingerprints: dict | None) -> None:
+    """Autograde through :class:`~autograder.sandbox.GuardedExecute` under ``limits``."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+
+    from autograder.sandbox import GuardedExecute
+
+    c.Autograde.autograde_preprocessors = [
+        GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        AssignLatePenalties, CheckCellMetadata,
+    ]
+    c.GuardedExecute.max_output_bytes = int(limits.max_output)
+    c.GuardedExecute.guard = bool(limits.guard)
+    c.GuardedExecute.expected_fingerprints = fingerprints or {}
+    c.LimitedKernelManager.memory_limit = int(limits.memory)
+    c.LimitedKernelManager.kernel_home = str(Path(root) / "kernel-home")
 
 
 def course_directory(config: Config, assignment: str, student: str = ".") -> CourseDirectory:

@@ -15,14 +15,18 @@ A submission that cannot be graded (missing, not JSON, kernel died) still gets a
 from __future__ import annotations
 
 import csv
+import functools
+import json
 import multiprocessing
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -35,6 +39,7 @@ from autograder.course import (
     DEFAULT_TIMEOUT,
     Course,
     CourseError,
+    Limits,
     captured_nbgrader_log,
     course_directory,
     first_error,
@@ -44,6 +49,7 @@ from autograder.course import (
     sqlite_url,
 )
 from autograder.feedback import short_error
+from autograder.intake import load_submission
 from autograder.release import generate_release
 
 CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "seconds", "feedback"]
@@ -86,6 +92,8 @@ class GradeJob:
     max_score: float
     timeout: int = DEFAULT_TIMEOUT
     feedback: bool = True
+    limits: Limits | None = None  # None: Limits(timeout=timeout)
+    fingerprints: dict | None = None  # grader-side fingerprints of course_lib
 
 
 def _cell_problem(cell: nbformat.NotebookNode) -> str:
@@ -104,15 +112,36 @@ def _cell_label(cell: nbformat.NotebookNode, index: int) -> str:
     return cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{index + 1}"
 
 
+#: Error names the grading kernel writes into a cell, and what the status says about them.
+_EVENTS = (
+    ("CellTimeoutError", "timeout in cell {cells} (over {timeout} s)"),
+    ("MemoryError", "memory limit hit in cell {cells}"),
+    ("DeadKernelError", "kernel died in cell {cells} (restarted)"),
+    ("KernelUnresponsive", "kernel stopped answering in cell {cells} (restarted)"),
+    ("NotRun", "cells not run after repeated kernel deaths: {cells}"),
+    ("TamperingDetected", "tampering in {cells}: {detail} (no points for those cells)"),
+)
+
+
 def _notes_from_autograded(nb: nbformat.NotebookNode, timeout: int) -> list[str]:
-    """Unusual events worth a status: cells that timed out, test cells put back."""
+    """Unusual events worth a status: limits hit, kernel deaths, tampering, cells put back."""
     notes = []
-    timed_out = [
+    for ename, text in _EVENTS:
+        hits = [
+            (_cell_label(cell, i), o) for i, cell in enumerate(nb.cells)
+            for o in cell.get("outputs", []) if o.get("ename") == ename
+        ]
+        if hits:
+            cells = ", ".join(dict.fromkeys(label for label, _ in hits))
+            detail = str(hits[0][1].get("evalue", ""))
+            notes.append(text.format(cells=cells, timeout=timeout, detail=detail))
+    cut = [
         _cell_label(cell, i) for i, cell in enumerate(nb.cells)
-        if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+        if any(o.get("output_type") == "stream" and "[autograder: output over" in o.get("text", "")
+               for o in cell.get("outputs", []))
     ]
-    if timed_out:
-        notes.append(f"timeout in cell {', '.join(timed_out)} (over {timeout} s)")
+    if cut:
+        notes.append(f"output cut in cell {', '.join(cut)} (over the size limit)")
     restored = [
         _cell_label(cell, i) for i, cell in enumerate(nb.cells)
         if "was missing from the submission" in cell.source.split("\n", 1)[0]
@@ -135,26 +164,32 @@ def grade_one(job: GradeJob) -> GradeResult:
         the result; never raises for a bad submission (the status says what went wrong).
     """
     start = time.perf_counter()
-    max_score = job.max_score
-    if not job.notebook.is_file():
-        return _failed(job, f"missing notebook {job.notebook}", start, max_score)
     try:
-        nbformat.read(job.notebook, as_version=4)
-    except Exception as err:  # nbformat raises several types for bad files
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        return _failed(job, f"invalid notebook (not readable JSON: {reason})", start, max_score)
+        return _grade_one(job, start)
+    except Exception as err:  # never a missing row
+        return _failed(job, f"grader error: {type(err).__name__}: {err}", start, job.max_score)
 
+
+def _grade_one(job: GradeJob, start: float) -> GradeResult:
+    max_score = job.max_score
+    source_nb = nbformat.read(job.source / job.lab / f"{job.lab}.ipynb", as_version=4)
+    intake = load_submission(job.notebook.parent, job.lab, source_nb)
+    if intake.notebook is None:
+        return _failed(job, "; ".join([*intake.notes, intake.fatal]), start, max_score)
+
+    limits = job.limits or Limits(timeout=job.timeout)
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
         root = Path(tmp)
         shutil.copyfile(job.template_db, root / "gradebook.db")
         submitted = root / "submitted" / job.student / job.lab
         shutil.copytree(
             job.notebook.parent, submitted,
-            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.ipynb"),
         )
+        nbformat.write(intake.notebook, submitted / f"{job.lab}.ipynb")
         config = nbgrader_config(
             root=root, source=job.source, db_url=sqlite_url(root / "gradebook.db"),
-            timeout=job.timeout,
+            limits=limits, fingerprints=job.fingerprints,
         )
         coursedir = course_directory(config, job.lab, job.student)
         with captured_nbgrader_log() as log:
@@ -162,7 +197,8 @@ def grade_one(job: GradeJob) -> GradeResult:
                 Autograde(coursedir=coursedir, config=config, force=True).start()
             except Exception as err:
                 reason = first_error([*log, str(err)])
-                return _failed(job, f"autograding failed: {reason}", start, max_score)
+                return _failed(job, "; ".join([*intake.notes, f"autograding failed: {reason}"]),
+                               start, max_score)
         autograded = root / "autograded" / job.student / job.lab / f"{job.lab}.ipynb"
         nb = nbformat.read(autograded, as_version=4)
         problems = {
@@ -178,7 +214,7 @@ def grade_one(job: GradeJob) -> GradeResult:
                 )
                 for g in submission.grades
             ]
-        notes = _notes_from_autograded(nb, job.timeout)
+        notes = intake.notes + _notes_from_autograded(nb, limits.timeout)
         result = GradeResult(
             job.student, job.lab, sum(c.score for c in cells), sum(c.max_score for c in cells),
             "; ".join(notes) or "ok", 0.0, cells,
@@ -203,12 +239,33 @@ def grade_one(job: GradeJob) -> GradeResult:
     return result
 
 
+@functools.lru_cache(maxsize=1)
+def course_fingerprints() -> dict:
+    """Fingerprints of course_lib's code, computed in a fresh interpreter (the integrity
+    guard compares modules a kernel imports late, such as ``course_lib.reference``, with
+    them). Empty when that interpreter fails: those modules are then baselined in-kernel."""
+    done = subprocess.run([sys.executable, "-m", "autograder.kernel_guard"],
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        return {}
+    return json.loads(done.stdout)
+
+
+def _with_fingerprints(jobs: Sequence[GradeJob]) -> list[GradeJob]:
+    if all(j.fingerprints is not None or (j.limits and not j.limits.guard) for j in jobs):
+        return list(jobs)
+    fingerprints = course_fingerprints()
+    return [j if j.fingerprints is not None else replace(j, fingerprints=fingerprints)
+            for j in jobs]
+
+
 def run_jobs(
     jobs: Sequence[GradeJob],
     workers: int,
     on_done: Callable[[GradeResult, int, int], None] | None = None,
 ) -> list[GradeResult]:
     """Grade ``jobs`` with ``workers`` processes (in this process when 1); input order kept."""
+    jobs = _with_fingerprints(jobs)
     results: list[GradeResult | None] = [None] * len(jobs)
     if workers <= 1 or len(jobs) <= 1:
         for i, job in enumerate(jobs):
@@ -236,29 +293,103 @@ def run_jobs(
     return [r for r in results if r is not None]
 
 
-def write_gradebook(db_url: str, results: Sequence[GradeResult]) -> dict[tuple[str, str], float]:
-    """Write results into the final gradebook, one after the other (the only writer).
+def write_gradebook(
+    db_url: str, results: Sequence[GradeResult], attempts: int = 8
+) -> dict[tuple[str, str], float]:
+    """Write results into the final gradebook, one after the other.
 
     Mirrors nbgrader's ``SaveAutoGrades``: sets ``auto_score`` of every graded cell (0 for
-    submissions that could not be graded), leaves manual scores alone.
+    submissions that could not be graded), leaves manual scores alone. Locally the parent
+    process is the only writer (SQLite has a single writer); Dask workers write into a shared
+    PostgreSQL gradebook concurrently, so a write that collides with another (two workers
+    creating the same student row) is rolled back and retried.
 
     Returns:
         ``{(student, lab): total score}`` as the gradebook computes it.
     """
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
     totals = {}
     scripts_on_path()
     with Gradebook(db_url, COURSE_ID) as gb:
         for r in results:
-            gb.update_or_create_student(r.student)
-            gb.update_or_create_submission(r.lab, r.student)
-            notebook = gb.find_submission_notebook(r.lab, r.lab, r.student)
-            earned = {c.grade_id: c.score for c in r.cells}
-            for grade in notebook.grades:
-                grade.auto_score = earned.get(grade.name, 0.0)
-                grade.needs_manual_grade = grade.manual_score is not None
-            gb.db.commit()
-            totals[(r.student, r.lab)] = float(gb.find_submission(r.lab, r.student).score)
+            for attempt in range(attempts):
+                try:
+                    gb.update_or_create_student(r.student)
+                    gb.update_or_create_submission(r.lab, r.student)
+                    notebook = gb.find_submission_notebook(r.lab, r.lab, r.student)
+                    earned = {c.grade_id: c.score for c in r.cells}
+                    for grade in notebook.grades:
+                        grade.auto_score = earned.get(grade.name, 0.0)
+                        grade.needs_manual_grade = grade.manual_score is not None
+                    gb.db.commit()
+                    totals[(r.student, r.lab)] = float(gb.find_submission(r.lab, r.student).score)
+                    break
+                except (IntegrityError, DBAPIError):
+                    gb.db.rollback()
+                    if attempt == attempts - 1:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
     return totals
+
+
+def ensure_course_row(db_url: str) -> None:
+    """Create the row of nbgrader's course ``""`` (nbgrader skips it for an empty id, which
+    only SQLite, without foreign keys, tolerates)."""
+    from nbgrader.api import Course as CourseRow
+    from sqlalchemy.exc import IntegrityError
+
+    scripts_on_path()
+    with Gradebook(db_url, COURSE_ID) as gb:
+        if gb.db.query(CourseRow).filter(CourseRow.id == COURSE_ID).one_or_none() is None:
+            gb.db.add(CourseRow(id=COURSE_ID))
+            try:
+                gb.db.commit()
+            except IntegrityError:  # created meanwhile by another grader
+                gb.db.rollback()
+
+
+def read_totals(db_url: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """``{(student, lab): score}`` read back from a gradebook."""
+    with Gradebook(db_url, COURSE_ID) as gb:
+        return {(s, lab): float(gb.find_submission(lab, s).score) for s, lab in keys}
+
+
+def grade_and_record(job: GradeJob, db_url: str) -> GradeResult:
+    """Grade one submission and write it into the shared gradebook (a Dask task)."""
+    result = grade_one(job)
+    result.score = write_gradebook(db_url, [result])[(result.student, result.lab)]
+    return result
+
+
+def run_dask(
+    jobs: Sequence[GradeJob], address: str, db_url: str,
+    on_done: Callable[[GradeResult, int, int], None] | None = None,
+) -> list[GradeResult]:
+    """Grade ``jobs`` on the Dask cluster at ``address``; each worker records its results in
+    the shared gradebook ``db_url``. Input order kept; a task that fails still gets a row."""
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+    except ImportError as err:
+        raise CourseError("--dask needs the scale extra: pip install '.[scale]'") from err
+    jobs = _with_fingerprints(jobs)
+    results: list[GradeResult | None] = [None] * len(jobs)
+    with Client(address, timeout=60) as client:
+        futures = client.map(grade_and_record, jobs, db_url=db_url, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        for done, future in enumerate(dask_completed(futures), start=1):
+            i = index[future.key]
+            try:
+                results[i] = future.result()
+            except Exception as err:  # the worker died: the row still exists
+                job = jobs[i]
+                results[i] = GradeResult(job.student, job.lab, 0.0, job.max_score,
+                                         f"grader crashed: {err!r}", 0.0)
+                write_gradebook(db_url, [results[i]])
+            if on_done:
+                on_done(results[i], done, len(jobs))
+    return [r for r in results if r is not None]
 
 
 def assignment_max_scores(db: Path) -> dict[str, float]:
@@ -314,6 +445,8 @@ def grade_submissions(
     db_url: str | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     progress: Callable[[str], None] | None = print,
+    limits: Limits | None = None,
+    dask: str | None = None,
 ) -> list[GradeResult]:
     """Grade ``submissions/<student>/<lab>/<lab>.ipynb`` for every student and lab.
 
@@ -321,11 +454,15 @@ def grade_submissions(
         course: the course (source folder = the answers and hidden tests).
         submissions: one folder per student.
         out: receives ``grades.csv``, ``feedback/<student>/<lab>/<lab>.html``,
-            ``autograded/`` and, by default, ``gradebook.db``.
+            ``autograded/``, the summary (``summary.csv``, ``summary.png``) and, by default,
+            ``gradebook.db``.
         workers: parallel grading processes (default: ``os.cpu_count()``).
         db_url: final gradebook (default ``sqlite:///<out>/gradebook.db``).
-        timeout: seconds a cell may run.
+        timeout: seconds a cell may run (when ``limits`` is not given).
         progress: called with one line per graded submission (None: silent).
+        limits: per-kernel limits (default: ``Limits(timeout=timeout)``).
+        dask: address of a Dask scheduler: grade there (needs a PostgreSQL ``db_url`` and
+            ``submissions``/``out``/the source on a file system the workers share).
     Returns:
         one result per (student, lab), sorted by student then lab.
     """
@@ -333,14 +470,21 @@ def grade_submissions(
     students = find_students(submissions)
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or sqlite_url(out / "gradebook.db")
+    if dask and not db_url.startswith("postgres"):
+        raise CourseError("--dask needs a gradebook every worker can write: "
+                          "--db postgresql://user@host/course")
     workers = workers or os.cpu_count() or 1
-    with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
-        template = Path(tmp) / "template.db"
-        generate_release(course, labs, Path(tmp) / "release", sqlite_url(template))
+    limits = limits or Limits(timeout=timeout)
+    # With Dask the template gradebook must be where the workers can read it: under --out.
+    work = Path(tempfile.mkdtemp(prefix="autograder-", dir=out.resolve() if dask else None))
+    try:
+        template = work / "template.db"
+        generate_release(course, labs, work / "release", sqlite_url(template))
         max_scores = assignment_max_scores(template)
         jobs = [
-            GradeJob(s, lab, submissions / s / lab / f"{lab}.ipynb", course.source, template,
-                     out.resolve(), max_scores[lab], timeout)
+            GradeJob(s, lab, (submissions / s / lab / f"{lab}.ipynb").resolve(),
+                     course.source, template, out.resolve(), max_scores[lab], limits.timeout,
+                     limits=limits)
             for s in students for lab in labs
         ]
 
@@ -349,13 +493,105 @@ def grade_submissions(
                 progress(f"[{done}/{total}] {r.student} {r.lab}: {r.score:g}/{r.max_score:g} "
                          f"{r.status} ({r.seconds:.1f} s)")
 
-        results = run_jobs(jobs, workers, report)
-        generate_release(course, labs, Path(tmp) / "final-release", db_url)
-    totals = write_gradebook(db_url, results)
+        if not db_url.startswith("sqlite"):
+            ensure_course_row(db_url)
+        generate_release(course, labs, work / "final-release", db_url)
+        if dask:
+            results = run_dask(jobs, dask, db_url, report)
+        else:
+            results = run_jobs(jobs, workers, report)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if dask:
+        totals = read_totals(db_url, [(r.student, r.lab) for r in results])
+    else:
+        totals = write_gradebook(db_url, results)
     for r in results:
         r.score = totals[(r.student, r.lab)]
     write_csv(out / "grades.csv", results, out)
+    write_summary(results, out)
     return results
+
+
+def summarize(results: Sequence[GradeResult]) -> list[dict]:
+    """Per lab and exercise (graded cell): mean, share of full/partial/zero marks.
+
+    Returns:
+        rows ``{lab, exercise, max_score, mean, full, partial, zero, n}`` (shares in 0..1).
+    """
+    cells: dict[tuple[str, str], list[CellResult]] = {}
+    order: list[tuple[str, str]] = []
+    for r in sorted(results, key=lambda r: (r.lab, r.student)):
+        for c in r.cells:
+            key = (r.lab, c.grade_id)
+            if key not in cells:
+                cells[key] = []
+                order.append(key)
+            cells[key].append(c)
+    rows = []
+    for lab, exercise in order:
+        graded = cells[(lab, exercise)]
+        # submissions that could not be graded at all count as zero for every exercise
+        missing = sum(1 for r in results if r.lab == lab and not r.cells)
+        n = len(graded) + missing
+        top = graded[0].max_score
+        full = sum(1 for c in graded if c.score >= c.max_score)
+        zero = sum(1 for c in graded if c.score <= 0) + missing
+        rows.append({
+            "lab": lab, "exercise": exercise, "max_score": top,
+            "mean": sum(c.score for c in graded) / n if n else 0.0,
+            "full": full / n if n else 0.0, "partial": (n - full - zero) / n if n else 0.0,
+            "zero": zero / n if n else 0.0, "n": n,
+        })
+    return rows
+
+
+def format_summary(rows: Sequence[dict]) -> str:
+    """The summary as a table (one line per exercise)."""
+    head = f"{'lab':<18} {'exercise':<32} {'mean':>11} {'full':>6} {'partial':>8} {'zero':>6}"
+    lines = [head]
+    for row in rows:
+        mean = f"{row['mean']:.2f}/{row['max_score']:g}"
+        lines.append(f"{row['lab']:<18} {row['exercise']:<32} {mean:>11} "
+                     f"{row['full']:>6.0%} {row['partial']:>8.0%} {row['zero']:>6.0%}")
+    return "\n".join(lines)
+
+
+def write_summary(results: Sequence[GradeResult], out: Path) -> list[dict]:
+    """``summary.csv`` and ``summary.png`` (share of full/partial/zero marks per exercise)."""
+    rows = summarize(results)
+    with open(out / "summary.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["lab", "exercise", "max_score", "mean", "full",
+                                                "partial", "zero", "n"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: (f"{v:.4g}" if isinstance(v, float) else v)
+                             for k, v in row.items()})
+    if rows:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        labels = [f"{r['lab']}\n{r['exercise']}" for r in rows]
+        fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(rows) + 2), 4.5))
+        bottom = [0.0] * len(rows)
+        for key, color in (("full", "#2a9d8f"), ("partial", "#e9c46a"), ("zero", "#e76f51")):
+            values = [r[key] for r in rows]
+            ax.bar(range(len(rows)), values, bottom=bottom, color=color, label=f"{key} marks")
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        for i, r in enumerate(rows):
+            ax.text(i, 1.02, f"mean {r['mean']:.3g}/{r['max_score']:g}", ha="center",
+                    fontsize=7)
+        ax.set_xticks(range(len(rows)), labels, rotation=60, ha="right", fontsize=7)
+        ax.set_ylim(0, 1.12)
+        ax.set_ylabel("share of submissions")
+        ax.set_title(f"Scores per exercise ({max(r['n'] for r in rows)} submissions)")
+        ax.legend(loc="lower right", fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out / "summary.png", dpi=110)
+        plt.close(fig)
+    return rows
 
 
 def write_csv(path: Path, results: Sequence[GradeResult], out: Path) -> None:
