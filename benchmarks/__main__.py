@@ -1,12 +1,18 @@
 """``python -m benchmarks`` (``make bench``): print the speed table and write it, with the
-machine's description, to ``benchmarks/RESULTS.md`` (the section between the markers)."""
+machine's description, to ``benchmarks/RESULTS.md`` (the section between the markers).
+
+One table: the engine against PyTorch (single-threaded, float32, side by side, medians of
+repeats; the ratio by wall clock and by CPU time), loops against im2col, the optimizer
+playground's recompute time, each solution notebook's run time, and grading seconds per
+submission. Each figure with its target where the speed issue gives one.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import platform
-import subprocess
+import statistics
 import sys
 from datetime import date
 from pathlib import Path
@@ -18,6 +24,8 @@ from benchmarks import engine_vs_torch
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 BEGIN, END = "<!-- cpu-table:begin -->", "<!-- cpu-table:end -->"
+HEADER = ["| figure | measured | PyTorch / reference | ratio, wall (CPU time) | target | verdict |",
+          "| --- | ---: | ---: | ---: | ---: | --- |"]
 
 
 def machine() -> str:
@@ -29,41 +37,115 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+    try:
+        load = "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    except OSError:
+        load = "load average unknown"
+    return (f"{cpu}, {os.cpu_count()} cores ({load} when the run ended); "
+            f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
             f"NumPy {np.__version__}, torch {torch.__version__}; {date.today().isoformat()}")
 
 
-def playground_ms() -> str:
-    """The optimizer playground's recompute time, from its own benchmark script."""
-    script = Path(__file__).with_name("bench_playground.py")
-    if not script.exists():
-        return "not measured (bench_playground.py missing)"
-    result = subprocess.run([sys.executable, str(script), "--repeats", "5"],
-                            capture_output=True, text=True)
-    return result.stdout.strip() or result.stderr.strip()
+def row(figure: str, measured: str, reference: str = "-", ratio: str = "-", target: str = "-",
+        verdict: str = "-") -> str:
+    return f"| {figure} | {measured} | {reference} | {ratio} | {target} | {verdict} |"
 
 
-def table(repeats: int) -> str:
-    rows = ["| comparison (single thread, float32) | engine ms | torch ms | ratio | target |",
-            "| --- | ---: | ---: | ---: | ---: |"]
+def engine_rows(repeats: int) -> list[str]:
+    rows = []
     for c in engine_vs_torch.run(repeats):
         target = f"<= {c.target:g}x" if c.target else "-"
-        verdict = "" if c.target is None or c.ratio <= c.target else " (over)"
-        rows.append(f"| {c.name} | {c.engine_ms:.2f} | {c.torch_ms:.2f} | "
-                    f"{c.ratio:.2f}x{verdict} | {target} |")
+        verdict = "-" if c.target is None else ("ok" if c.ratio <= c.target else "**over**")
+        rows.append(row(c.name, f"{c.engine_ms:.2f} ms", f"{c.torch_ms:.2f} ms",
+                        f"{c.ratio:.2f}x ({c.cpu_ratio:.2f}x)", target, verdict))
     naive, fast = engine_vs_torch.naive_vs_im2col()
-    rows.append(f"| conv forward, loops vs im2col, (4, 3, 16, 16) float64 | {naive:.1f} (loops) "
-                f"| {fast:.2f} (im2col) | {naive / fast:.0f}x faster | - |")
+    rows.append(row("conv forward, loops vs im2col, (4, 3, 16, 16) float64", f"{fast:.2f} ms",
+                    f"{naive:.1f} ms (loops)", f"im2col {naive / fast:.0f}x faster"))
+    return rows
+
+
+def playground_rows(repeats: int) -> list[str]:
+    """The optimizer playground: recompute of 6 optimizers x 500 steps, and the widget."""
+    from benchmarks import bench_playground as bp
+
+    times = bp.recompute_times(repeats)
+    slowest, worst = max(((n, statistics.median(t)) for n, t in times.items()),
+                         key=lambda item: item[1])
+    widget = bp.widget_times(max(3, repeats // 3))
+    return [
+        row(f"playground recompute, 6 optimizers x {bp.STEPS} steps (slowest surface: "
+            f"{slowest})", f"{worst:.1f} ms", target=f"< {bp.LIMIT_MS:.0f} ms",
+            verdict="ok" if worst < bp.LIMIT_MS else "**over**"),
+        row("playground widget: recompute + redraw", f"{widget['recompute + redraw']:.1f} ms"),
+        row("playground widget: one animation frame", f"{widget['one frame']:.1f} ms"),
+    ]
+
+
+def notebook_rows() -> list[str]:
+    from benchmarks import bench_notebooks as bn
+
+    rows = []
+    for lab in bn.solution_labs():
+        run = bn.run_notebook(lab)
+        ok = run.status == "ok"
+        verdict = ("ok" if run.seconds <= bn.README_SECONDS * 1.5 else "slow") if ok \
+            else f"**{run.status}**"
+        rows.append(row(f"solutions/{lab} run top to bottom (nbclient, one run)",
+                        f"{run.seconds:.1f} s", target=f"about {bn.README_SECONDS:.0f} s "
+                        "(README)", verdict=verdict))
+    return rows
+
+
+def grading_rows(submissions: int) -> list[str]:
+    try:
+        from benchmarks.bench_grading import LAB, grading_throughput
+    except ImportError as err:
+        return [row("grading, seconds per submission", f"not measured ({err})")]
+    try:
+        figures = grading_throughput(submissions)
+    except Exception as err:  # report it in the table rather than lose every other figure
+        return [row("grading, seconds per submission", f"failed: {err}"[:160])]
+    return [
+        row(f"grading {figures['submissions']} submissions of {LAB}, {n} worker(s)",
+            f"{seconds:.2f} s per submission", ratio=f"speed-up {figures['speedup'][n]:.2f}x")
+        for n, seconds in figures["seconds_per_submission"].items()
+    ]
+
+
+def table(args: argparse.Namespace) -> str:
+    rows = [*HEADER]
+    print("engine against PyTorch ...", file=sys.stderr)
+    rows += engine_rows(args.repeats)
+    print("optimizer playground ...", file=sys.stderr)
+    rows += playground_rows(5)
+    if not args.skip_notebooks:
+        print("solution notebooks ...", file=sys.stderr)
+        rows += notebook_rows()
+    if not args.skip_grading:
+        print("grading ...", file=sys.stderr)
+        rows += grading_rows(args.submissions)
     return "\n".join(rows)
+
+
+NOTES = """Engine rows: single thread (threadpoolctl for NumPy's BLAS, `torch.set_num_threads(1)`),
+float32, batch 64 at 32x32 unless named; the engine and PyTorch take turns in short blocks and
+each figure is the median of the timed calls. The verdict reads the wall-clock ratio; the CPU
+time ratio beside it leaves out time spent waiting for a core, which on a busy shared machine
+is the steadier of the two. Notebook and grading times are wall clock, all cores."""
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=10, help="rounds per comparison [10]")
+    parser.add_argument("--submissions", type=int, default=4,
+                        help="submissions graded for the grading figure [4]")
+    parser.add_argument("--skip-notebooks", action="store_true",
+                        help="do not run the solution notebooks")
+    parser.add_argument("--skip-grading", action="store_true", help="do not time grading")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
-    section = f"Machine: {machine()}\n\n{table(args.repeats)}\n\nOptimizer playground:\n\n" \
-              f"```\n{playground_ms()}\n```"
+    body = table(args)
+    section = f"Machine: {machine()}\n\n{body}\n\n{NOTES}"
     print(section)
     if not args.no_write:
         text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
@@ -71,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         if BEGIN in text and END in text:
             text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
         else:
-            text = text.rstrip() + f"\n\n## CPU: engine against PyTorch\n\n{block}\n"
+            heading = "## CPU: engine against PyTorch, and the course"
+            text = text.rstrip() + f"\n\n{heading}\n\n{block}\n"
         RESULTS.write_text(text)
         print(f"\nwritten to {RESULTS}")
     return 0
