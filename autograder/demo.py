@@ -4,9 +4,11 @@ For every lab three submissions are built from a fresh release:
 
 * ``perfect``: every answer filled in with the source's solution -> full marks;
 * ``untouched``: the release as a student gets it -> 0;
-* ``one-wrong``: perfect, except that the first answer is wrong (its function returns
-  ``None``, or a top-level answer raises) -> full marks minus the points of that exercise's
-  test cells (those between its answer cell and the next one).
+* ``one-wrong``: perfect, except that the last answer is wrong (its function returns
+  ``None``, or a top-level answer raises) -> full marks minus the points of the test cells
+  after it. The last answer is the one to break because no other exercise can build on it:
+  in a lab where later exercises use earlier answers (BatchNorm's backward pass uses the
+  student's forward cache), breaking an early answer also costs the exercises built on it.
 
 They are graded in parallel like real submissions (``grade``), into the embedded SQLite
 gradebook, and the scores are compared with these expectations.
@@ -81,24 +83,22 @@ def build_submissions(
         float(c.metadata.nbgrader["points"]) for c in release.cells if utils.is_grade(c)
     )
     perfect, wrong = nbformat.from_dict(release), nbformat.from_dict(release)
-    first_answer, lost, counting = None, 0.0, False
+    last_answer, lost = None, 0.0
     for p_cell, w_cell in zip(perfect.cells, wrong.cells, strict=True):
         if utils.is_solution(p_cell):
-            grade_id = p_cell.metadata.nbgrader["grade_id"]
-            p_cell.source = fill_solution(answers[grade_id])
-            w_cell.source = p_cell.source
-            counting = first_answer is None
-            if counting:
-                first_answer = grade_id
-                w_cell.source = break_solution(answers[grade_id])
-        if utils.is_grade(p_cell) and counting:
+            last_answer, last_wrong_cell = p_cell.metadata.nbgrader["grade_id"], w_cell
+            p_cell.source = w_cell.source = fill_solution(answers[last_answer])
+            lost = 0.0
+        if utils.is_grade(p_cell) and last_answer is not None:
             lost += float(p_cell.metadata.nbgrader["points"])
+    if last_answer is not None:
+        last_wrong_cell.source = break_solution(answers[last_answer])
     notebooks = {"perfect": perfect, "untouched": release, "one-wrong": wrong}
     expectations = [
         Expectation("perfect", lab, max_score, "full marks"),
         Expectation("untouched", lab, 0.0, "nothing answered"),
         Expectation("one-wrong", lab, max_score - lost,
-                    f"full marks minus {lost:g} for {first_answer}"),
+                    f"full marks minus {lost:g} for {last_answer}"),
     ]
     return notebooks, expectations
 
