@@ -71,28 +71,41 @@ class Expectation:
     why: str
 
 
+def _answers(source: NotebookNode) -> dict[str, str]:
+    """The source notebook's answer cells by ``grade_id``, markers included."""
+    return {cell.metadata.nbgrader["grade_id"]: cell.source
+            for cell in source.cells if utils.is_solution(cell)}
+
+
+def solved_notebook(release: NotebookNode, source: NotebookNode) -> NotebookNode:
+    """A copy of the release notebook with every answer cell filled in from the source, as a
+    student who found every solution would submit it (full marks)."""
+    answers = _answers(source)
+    solved = nbformat.from_dict(release)
+    for cell in solved.cells:
+        if utils.is_solution(cell):
+            cell.source = fill_solution(answers[cell.metadata.nbgrader["grade_id"]])
+    return solved
+
+
 def build_submissions(
     release: NotebookNode, source: NotebookNode, lab: str
 ) -> tuple[dict[str, NotebookNode], list[Expectation]]:
     """The three demo notebooks of a lab and the score each should get."""
-    answers = {
-        cell.metadata.nbgrader["grade_id"]: cell.source
-        for cell in source.cells if utils.is_solution(cell)
-    }
     max_score = sum(
         float(c.metadata.nbgrader["points"]) for c in release.cells if utils.is_grade(c)
     )
-    perfect, wrong = nbformat.from_dict(release), nbformat.from_dict(release)
+    perfect = solved_notebook(release, source)
+    wrong = nbformat.from_dict(perfect)
     last_answer, lost = None, 0.0
-    for p_cell, w_cell in zip(perfect.cells, wrong.cells, strict=True):
-        if utils.is_solution(p_cell):
-            last_answer, last_wrong_cell = p_cell.metadata.nbgrader["grade_id"], w_cell
-            p_cell.source = w_cell.source = fill_solution(answers[last_answer])
+    for cell in wrong.cells:
+        if utils.is_solution(cell):
+            last_answer, last_wrong_cell = cell.metadata.nbgrader["grade_id"], cell
             lost = 0.0
-        if utils.is_grade(p_cell) and last_answer is not None:
-            lost += float(p_cell.metadata.nbgrader["points"])
+        if utils.is_grade(cell) and last_answer is not None:
+            lost += float(cell.metadata.nbgrader["points"])
     if last_answer is not None:
-        last_wrong_cell.source = break_solution(answers[last_answer])
+        last_wrong_cell.source = break_solution(_answers(source)[last_answer])
     notebooks = {"perfect": perfect, "untouched": release, "one-wrong": wrong}
     expectations = [
         Expectation("perfect", lab, max_score, "full marks"),

@@ -90,9 +90,8 @@ class GradeJob:
     template_db: Path
     out: Path
     max_score: float
-    timeout: int = DEFAULT_TIMEOUT
     feedback: bool = True
-    limits: Limits | None = None  # None: Limits(timeout=timeout)
+    limits: Limits = Limits()
     fingerprints: dict | None = None  # grader-side fingerprints of course_lib
 
 
@@ -177,7 +176,7 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
     if intake.notebook is None:
         return _failed(job, "; ".join([*intake.notes, intake.fatal]), start, max_score)
 
-    limits = job.limits or Limits(timeout=job.timeout)
+    limits = job.limits
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
         root = Path(tmp)
         shutil.copyfile(job.template_db, root / "gradebook.db")
@@ -252,7 +251,7 @@ def course_fingerprints() -> dict:
 
 
 def _with_fingerprints(jobs: Sequence[GradeJob]) -> list[GradeJob]:
-    if all(j.fingerprints is not None or (j.limits and not j.limits.guard) for j in jobs):
+    if all(j.fingerprints is not None or not j.limits.guard for j in jobs):
         return list(jobs)
     fingerprints = course_fingerprints()
     return [j if j.fingerprints is not None else replace(j, fingerprints=fingerprints)
@@ -483,7 +482,7 @@ def grade_submissions(
         max_scores = assignment_max_scores(template)
         jobs = [
             GradeJob(s, lab, (submissions / s / lab / f"{lab}.ipynb").resolve(),
-                     course.source, template, out.resolve(), max_scores[lab], limits.timeout,
+                     course.source, template, out.resolve(), max_scores[lab],
                      limits=limits)
             for s in students for lab in labs
         ]

@@ -24,7 +24,7 @@ from nbgrader import utils
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.nbgraderformat.common import SchemaMismatchError
 
-from autograder.course import Course, CourseError, sqlite_url
+from autograder.course import Course, CourseError, Limits, sqlite_url
 from autograder.grade import GradeJob, GradeResult, assignment_max_scores, run_jobs
 from autograder.release import compare_trees, generate_release
 
@@ -260,7 +260,8 @@ def verify(
             for student, notebook in (("solution", course.source_notebook(lab)),
                                       ("untouched", release_nb)):
                 jobs.append(GradeJob(student, lab, notebook, course.source, template,
-                                     Path(tmp) / "out", 0.0, timeout, feedback=False))
+                                     Path(tmp) / "out", 0.0, feedback=False,
+                                     limits=Limits(timeout=timeout)))
         max_scores = assignment_max_scores(template) if jobs else {}
         jobs = [replace(job, max_score=max_scores[job.lab]) for job in jobs]
         started = time.perf_counter()

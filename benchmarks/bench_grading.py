@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import Course
-from autograder.demo import fill_solution
+from autograder.demo import solved_notebook
 from autograder.grade import course_fingerprints, grade_submissions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,13 +30,8 @@ def _course(root: Path, submissions: int) -> tuple[Course, Path]:
     for folder in ("solutions", "labs"):
         shutil.copytree(REPO / folder / LAB, root / folder / LAB)
     course = Course.at(root)
-    source = nbformat.read(course.source_notebook(LAB), as_version=4)
-    answers = {c.id: fill_solution(c.source) for c in source.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
-    nb = nbformat.read(course.release_notebook(LAB), as_version=4)
-    for cell in nb.cells:
-        if cell.id in answers:
-            cell.source = answers[cell.id]
+    nb = solved_notebook(nbformat.read(course.release_notebook(LAB), as_version=4),
+                         nbformat.read(course.source_notebook(LAB), as_version=4))
     subs = root / "submissions"
     for i in range(submissions):
         path = subs / f"student{i:02d}" / LAB / f"{LAB}.ipynb"

@@ -19,6 +19,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from autograder.course import Course
+
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
 README_SECONDS = 60.0
@@ -32,7 +34,7 @@ class NotebookRun:
 
 
 def solution_labs() -> list[str]:
-    return sorted(p.parent.name for p in SOLUTIONS.glob("*/*.ipynb") if p.stem == p.parent.name)
+    return Course.at(REPO).lab_ids()
 
 
 def run_notebook(lab: str, timeout: int = 900) -> NotebookRun:

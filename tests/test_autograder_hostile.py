@@ -22,7 +22,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.demo import fill_solution
+from autograder.demo import solved_notebook
 from autograder.intake import restore_order, scan_for_patches
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,14 +44,8 @@ WRONG_AUTOGRAD = '''def autograd_gradient(f, x):
 
 
 def _solved(course_root: Path) -> nbformat.NotebookNode:
-    source = nbformat.read(course_root / "solutions" / LAB / NB, as_version=4)
-    answers = {c.id: fill_solution(c.source) for c in source.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
-    nb = nbformat.read(course_root / "labs" / LAB / NB, as_version=4)
-    for cell in nb.cells:
-        if cell.id in answers:
-            cell.source = answers[cell.id]
-    return nb
+    return solved_notebook(nbformat.read(course_root / "labs" / LAB / NB, as_version=4),
+                           nbformat.read(course_root / "solutions" / LAB / NB, as_version=4))
 
 
 def _answer(nb, cell_id: str, source: str, keep: bool = False):
