@@ -200,24 +200,24 @@ def propagate(
     forward, backward = ACTIVATIONS[activation]
 
     h = rng.standard_normal((n_samples, width))
-    weights, inputs, caches, activations = [], [], [], []
+    bias = np.zeros(width)
+    linear_caches, act_caches, activations = [], [], []
     for _ in range(depth):
         W = np.asarray(init_fn((width, width), rng), dtype=np.float64)
-        inputs.append(h)
-        z = h @ W
-        h, cache = forward(z)
-        weights.append(W)
-        caches.append(cache)
+        z, linear_cache = F.linear_forward(h, W, bias)
+        h, act_cache = forward(z)
+        linear_caches.append(linear_cache)
+        act_caches.append(act_cache)
         activations.append(h)
 
     grad = rng.standard_normal((n_samples, width))
     gradients: list[np.ndarray] = [grad]
     weight_grad_std = np.zeros(depth)
     for l in range(depth - 1, -1, -1):
-        dz = backward(grad, caches[l])
-        weight_grad_std[l] = float((inputs[l].T @ dz).std())
+        dz = backward(grad, act_caches[l])
+        grad, dW, _ = F.linear_backward(dz, linear_caches[l])
+        weight_grad_std[l] = float(dW.std())
         if l > 0:
-            grad = dz @ weights[l].T
             gradients.append(grad)
     gradients.reverse()
     settings = {
