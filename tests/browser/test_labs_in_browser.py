@@ -66,7 +66,11 @@ def save(page, server, path: str) -> dict:
     file = Path(server["root"]) / path
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        nb = json.loads(file.read_text())
+        try:
+            nb = json.loads(file.read_text())
+        except json.JSONDecodeError:  # caught mid-write (the server truncates, then writes)
+            time.sleep(0.5)
+            continue
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         if code and all(c.get("execution_count") for c in code):
             return nb
