@@ -18,9 +18,12 @@ Example (a test cell)::
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import inspect
 import numbers
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,12 +31,14 @@ import numpy as np
 from course_lib.gradcheck import numerical_gradient, numerical_gradient_array
 
 __all__ = [
+    "Score",
     "check_close",
     "check_equal",
     "check_gradient",
     "check_loss_gradient",
     "check_shape",
     "check_true",
+    "hidden_rng",
 ]
 
 #: Absolute differences below this count as equal in gradient checks: the round-off floor of
@@ -94,11 +99,15 @@ def _compare(
     rtol: float,
     atol: float,
     against: str = "",
+    nan_ok: bool = False,
 ) -> None:
-    """Entry-wise comparison of two arrays of the same shape; fail on the worst entry."""
+    """Entry-wise comparison of two arrays of the same shape; fail on the worst entry.
+
+    A NaN in ``actual`` fails unless ``nan_ok`` and the same entry of ``expected`` is NaN.
+    """
     a = actual.astype(np.result_type(actual.dtype, np.float64), copy=False)
     e = expected.astype(np.result_type(expected.dtype, np.float64), copy=False)
-    both_nan = np.isnan(a) & np.isnan(e)
+    both_nan = np.isnan(a) & np.isnan(e) if nan_ok else np.zeros(a.shape, dtype=bool)
     same_inf = np.isinf(a) & (a == e)
     for kind, bad in (("NaN", np.isnan(a) & ~both_nan), ("inf", np.isinf(a) & ~same_inf)):
         if np.any(bad):
@@ -134,7 +143,8 @@ def _compare(
 
 
 def check_close(
-    actual: Any, expected: Any, name: str, rtol: float = 1e-7, atol: float = 1e-9
+    actual: Any, expected: Any, name: str, rtol: float = 1e-7, atol: float = 1e-9,
+    *, nan_ok: bool = False,
 ) -> None:
     """Assert that ``actual`` equals ``expected`` up to round-off.
 
@@ -148,6 +158,8 @@ def check_close(
         name: what is compared, e.g. ``"softmax(z)"``; every message starts with it.
         rtol: largest relative error allowed.
         atol: absolute differences below this always pass.
+        nan_ok: accept NaN where ``expected`` has NaN (by default any NaN in ``actual``
+            fails: a NaN never matches a NaN computed from the same wrong values).
     Raises:
         AssertionError: e.g. ``"name differs at [3, 1]: got 0.0, expected 0.731
         (max relative error 1, allowed 1e-07; 1 of 12 entries differ)"``.
@@ -158,7 +170,7 @@ def check_close(
         raise AssertionError(
             f"{name}: shape {_shape_text(a.shape)} but expected {_shape_text(e.shape)}"
         )
-    _compare(a, e, name, rtol=rtol, atol=atol)
+    _compare(a, e, name, rtol=rtol, atol=atol, nan_ok=nan_ok)
 
 
 def check_shape(actual: Any, expected_shape: Sequence[int], name: str) -> None:
@@ -376,3 +388,144 @@ def check_loss_gradient(
     _compare(
         dx, numeric, f"{name}: dx", rtol=tol, atol=atol, against=" from the numerical gradient"
     )
+
+
+# --- grading context: seeds for hidden inputs, and where a test cell runs ----------------------
+
+
+class _Context:
+    """Set by the grader around each test cell it runs (see :func:`grading_context`)."""
+
+    seed_text: str | None = None  # "<course>/<lab>/<test>/<student>", None outside grading
+    trusted: bool = False  # True: the cell runs in the grader, scores are partial numbers
+
+
+_CONTEXT = _Context()
+
+
+@contextlib.contextmanager
+def grading_context(seed_text: str, trusted: bool = True) -> Iterator[None]:
+    """The grader's side of a test cell: hidden inputs seeded by ``seed_text``.
+
+    Args:
+        seed_text: what the seed is derived from, ``"<course>/<lab>/<test>/<student>"``.
+        trusted: the cell runs in the grader (then :meth:`Score.result` returns a number
+            instead of raising).
+    """
+    previous = (_CONTEXT.seed_text, _CONTEXT.trusted)
+    _CONTEXT.seed_text, _CONTEXT.trusted = seed_text, trusted
+    try:
+        yield
+    finally:
+        _CONTEXT.seed_text, _CONTEXT.trusted = previous
+
+
+def seed_from(text: str) -> int:
+    """A 63-bit seed from a text (SHA-256), the same on every machine and Python."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
+
+
+def hidden_rng(salt: str = "") -> np.random.Generator:
+    """The generator a test cell draws its hidden inputs from.
+
+    While grading, its seed comes from the course, lab, test and student (and ``salt``, for
+    several generators in one cell), so that a regrade sees the same inputs and an instructor
+    can replay a failure; outside grading it is seeded from ``salt`` alone.
+
+    Returns:
+        ``np.random.default_rng(seed)``.
+    """
+    base = _CONTEXT.seed_text if _CONTEXT.seed_text is not None else "outside grading"
+    return np.random.default_rng(seed_from(f"{base}/{salt}"))
+
+
+def current_seed(salt: str = "") -> int:
+    """The seed :func:`hidden_rng` uses now (for the gradebook and for replays)."""
+    base = _CONTEXT.seed_text if _CONTEXT.seed_text is not None else "outside grading"
+    return seed_from(f"{base}/{salt}")
+
+
+def _describe_exception(err: BaseException) -> str:
+    """``"IndexError: tuple index out of range (in your batchnorm_forward, line 12)"``."""
+    text = f"{type(err).__name__}: {err}".rstrip(": ")
+    frames = traceback.extract_tb(err.__traceback__)
+    student = [f for f in frames if f.filename.startswith(("<ipython-input", "/tmp/ipykernel"))
+               or f.filename.startswith("<cell")]
+    if student:
+        text += f" (in {student[-1].name}, line {student[-1].lineno})"
+    return text
+
+
+class Score:
+    """Partial credit for a test cell: one named requirement at a time.
+
+    Each requirement runs in ``with score.part(name):``; a failed check (or any exception)
+    inside it costs that requirement's share of the points and is reported with its name and
+    the message. The cell ends with ``score.result()``:
+
+    * in the student's own kernel (working, ``validate``) it raises ``AssertionError`` listing
+      every failed requirement, so that a cell with a failure shows as failed;
+    * when the grader runs the cell (trusted), it returns the points earned, which nbgrader
+      takes as the cell's partial score, after printing what failed.
+
+    Example::
+
+        score = Score(3)
+        with score.part("output on the example"):
+            check_close(out, expected, name="out")
+        with score.part("running variance (unbiased)", weight=2):
+            check_close(running_var, expected_var, name="running_var")
+        score.result()
+
+    Args:
+        points: the cell's points (as in its nbgrader metadata).
+    """
+
+    def __init__(self, points: float) -> None:
+        self.points = float(points)
+        self.parts: list[tuple[str, float, str | None]] = []  # (name, weight, failure or None)
+
+    @contextlib.contextmanager
+    def part(self, name: str, weight: float = 1.0) -> Iterator[None]:
+        """One requirement, worth ``weight`` shares; failures inside are recorded."""
+        try:
+            yield
+        except AssertionError as err:
+            self.parts.append((name, float(weight), str(err) or "a check failed"))
+        except Exception as err:  # the student's code raised: say which requirement
+            self.parts.append((name, float(weight), "raised " + _describe_exception(err)))
+        else:
+            self.parts.append((name, float(weight), None))
+
+    def failures(self) -> list[tuple[str, str]]:
+        """``(requirement, message)`` of each failed requirement."""
+        return [(name, failure) for name, _, failure in self.parts if failure is not None]
+
+    def earned(self) -> float:
+        """Points earned: the cell's points times the share of requirements met."""
+        total = sum(w for _, w, _ in self.parts)
+        if total <= 0:
+            return 0.0
+        met = sum(w for _, w, failure in self.parts if failure is None)
+        return round(self.points * met / total, 4)
+
+    def report(self) -> str:
+        """One line per requirement: ``[ok]`` or ``[failed]``, its name, and the message."""
+        lines = []
+        for name, _, failure in self.parts:
+            lines.append(f"[ok] {name}" if failure is None else f"[failed] {name}: {failure}")
+        return "\n".join(lines)
+
+    def result(self) -> float | None:
+        """Finish the cell (see the class doc)."""
+        failed = self.failures()
+        if _CONTEXT.trusted:
+            if failed:
+                print(self.report())
+            return self.earned()
+        if failed:
+            lines = [f"{len(failed)} of {len(self.parts)} requirements failed "
+                     f"({self.earned():g} of {self.points:g} points):"]
+            lines += [f"- {name}: {message}" for name, message in failed]
+            raise AssertionError("\n".join(lines))
+        return None

@@ -75,8 +75,14 @@ def test_check_close_inf_message():
     )
 
 
-def test_check_close_nan_where_nan_expected_passes():
-    check_close(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), name="z")
+def test_check_close_nan_where_nan_expected_passes_only_with_nan_ok():
+    check_close(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), name="z", nan_ok=True)
+
+
+def test_check_close_nan_fails_even_where_expected_is_nan_by_default():
+    # an all-NaN answer compared with values computed from the same NaN weights passed before
+    message = fails_with(check_close, np.full(3, np.nan), np.full(3, np.nan), name="w")
+    assert message == "w is NaN at [0] where nan was expected (3 of 3 entries are NaN)"
 
 
 def test_check_close_finite_where_nan_expected_fails():
@@ -289,3 +295,48 @@ def test_check_loss_gradient_messages_for_bad_loss_and_shape():
     assert fails_with(check_loss_gradient, lambda x: (x.sum(), x[:2]), x, name="ce") == (
         "ce: dx has shape (2,) but expected (3,), the shape of x"
     )
+
+
+def test_hidden_rng_is_reproducible_and_depends_on_student_and_salt():
+    from course_lib.grading import grading_context, hidden_rng
+
+    with grading_context("course/lab/test/alice"):
+        a1, a2 = hidden_rng().random(3), hidden_rng().random(3)
+        salted = hidden_rng("second").random(3)
+    with grading_context("course/lab/test/bob"):
+        b = hidden_rng().random(3)
+    np.testing.assert_array_equal(a1, a2)
+    assert not np.allclose(a1, b)
+    assert not np.allclose(a1, salted)
+
+
+def test_score_in_the_kernel_raises_listing_each_failed_requirement():
+    from course_lib.grading import Score
+
+    score = Score(3)
+    with score.part("output"):
+        check_close(np.array([1.0, 2.0]), np.array([1.0, 2.0]), name="out")
+    with score.part("running variance (unbiased)", weight=2):
+        check_close(np.array([0.5]), np.array([1.0]), name="running_var")
+    assert score.earned() == 1.0
+    message = fails_with(score.result)
+    assert message.splitlines()[0] == "1 of 2 requirements failed (1 of 3 points):"
+    assert message.splitlines()[1].startswith("- running variance (unbiased): running_var")
+
+
+def test_score_when_trusted_returns_partial_points_and_names_exceptions(capsys):
+    from course_lib.grading import Score, grading_context
+
+    def student_function():
+        return ()[1]
+
+    with grading_context("c/l/t/s", trusted=True):
+        score = Score(2)
+        with score.part("p = 0.5"):
+            check_true(True, "never")
+        with score.part("p = 1 handled"):
+            student_function()
+        assert score.result() == 1.0
+    printed = capsys.readouterr().out
+    assert "[ok] p = 0.5" in printed
+    assert "[failed] p = 1 handled: raised IndexError: tuple index out of range" in printed
