@@ -15,7 +15,9 @@ from pathlib import Path
 from autograder.course import (
     DEFAULT_LABS,
     DEFAULT_MAX_OUTPUT,
+    DEFAULT_MAX_SUBMISSION,
     DEFAULT_MEMORY,
+    DEFAULT_PROCESSES,
     DEFAULT_SOURCE,
     DEFAULT_TIMEOUT,
     Course,
@@ -113,8 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-output", type=_size, default=DEFAULT_MAX_OUTPUT, metavar="SIZE",
                    help="text one cell may print while graded; the rest is dropped "
                         "[default: %(default)s bytes]")
-    p.add_argument("--no-guard", action="store_true",
-                   help="do not check numpy/builtins/course_lib for tampering around tests")
+    p.add_argument("--processes", type=_positive_int, default=DEFAULT_PROCESSES, metavar="N",
+                   help="processes and threads one kernel may run at once "
+                        "[default: %(default)s]")
+    p.add_argument("--max-submission", type=_size, default=DEFAULT_MAX_SUBMISSION,
+                   metavar="SIZE", help="largest submission folder graded, e.g. 20M; a bigger "
+                                        "one gets 0 and a status [default: 20M]")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="grade without the bubblewrap sandbox (where it cannot run: macOS, no "
+                        "user namespaces); student code then shares the grader's files and "
+                        "processes, and every row's status says so")
     p.add_argument("--dask", metavar="ADDRESS",
                    help="grade on a Dask cluster, e.g. tcp://scheduler:8786 (pip install "
                         "'.[scale]'; needs --db postgresql://... and shared folders)")
@@ -174,7 +184,8 @@ def _cmd_grade(args: argparse.Namespace, course: Course) -> int:
     from autograder.grade import format_summary, format_table, grade_submissions, summarize
 
     limits = Limits(timeout=args.timeout, memory=args.memory, max_output=args.max_output,
-                    guard=not args.no_guard)
+                    processes=args.processes, max_submission=args.max_submission,
+                    sandbox=not args.no_sandbox)
     start = time.perf_counter()
     results = grade_submissions(course, args.submissions, args.out, workers=args.workers,
                                 db_url=args.db, limits=limits, dask=args.dask)

@@ -36,28 +36,38 @@ DEFAULT_LABS = "labs"
 DEFAULT_TIMEOUT = 120
 #: nbgrader keeps course state under this course id (its command-line default).
 COURSE_ID = ""
+#: The course part of every hidden-test seed (see course_lib.grading.hidden_rng).
+COURSE_SEED_ID = "course_lib"
 #: Address-space limit of a grading kernel (bytes).
 DEFAULT_MEMORY = 4 * 1024**3
 #: Text output one cell may produce while graded before the rest is dropped (bytes).
 DEFAULT_MAX_OUTPUT = 100_000
+#: Processes (and threads) one grading kernel may run at once.
+DEFAULT_PROCESSES = 64
+#: Largest submission folder graded (bytes); a bigger one gets a status instead.
+DEFAULT_MAX_SUBMISSION = 20 * 1024**2
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-kernel limits while grading (``grade --timeout/--memory/--max-output``).
+    """Per-submission limits while grading (``grade --timeout/--memory/--max-output/...``).
 
     Attributes:
         timeout: seconds one cell may run before it is interrupted (nbgrader's
-            ``Execute.timeout``).
+            ``Execute.timeout``); a trusted test cell's calls into the kernel share it.
         memory: address-space limit of the kernel process in bytes (``RLIMIT_AS``; 0: none).
         max_output: bytes of output one cell may produce; the rest is dropped (0: no cap).
-        guard: check numpy, builtins and course_lib around every test cell.
+        processes: processes and threads the kernel may run at once (0: no limit).
+        max_submission: largest submission folder graded, bytes (0: no limit).
+        sandbox: run each kernel in a bubblewrap sandbox (see :mod:`autograder.bubblewrap`).
     """
 
     timeout: int = DEFAULT_TIMEOUT
     memory: int = DEFAULT_MEMORY
     max_output: int = DEFAULT_MAX_OUTPUT
-    guard: bool = True
+    processes: int = DEFAULT_PROCESSES
+    max_submission: int = DEFAULT_MAX_SUBMISSION
+    sandbox: bool = True
 
 
 # nbgrader's gradebook code trips SQLAlchemy 2's autoflush warnings; they are harmless.
@@ -169,7 +179,8 @@ def nbgrader_config(
     release: Path | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     limits: Limits | None = None,
-    fingerprints: dict | None = None,
+    answer_key_dir: Path | None = None,
+    work_root: Path | None = None,
 ) -> Config:
     """The traitlets ``Config`` for nbgrader's converters and validator.
 
@@ -181,16 +192,17 @@ def nbgrader_config(
         release: the release folder, for generate_assignment.
         timeout: seconds a cell may run (when ``limits`` is not given).
         limits: grading limits; given, autograding runs each kernel under them through
-            :class:`autograder.sandbox.GuardedExecute` (kernel restarts, integrity guard).
-        fingerprints: grader-side fingerprints of course_lib (see
-            :func:`autograder.kernel_guard.expected_fingerprints`).
+            :class:`autograder.sandbox.TrustedExecute` (sandbox, trusted test cells,
+            kernel restarts).
+        answer_key_dir: a course_lib without the lab's answer key, for the sandbox.
+        work_root: where kernels get their private working folders (default: /tmp).
     Returns:
         the configuration.
     """
     scripts_on_path()
     c = execution_config(limits.timeout if limits else timeout)
     if limits is not None:
-        _sandbox_config(c, root, limits, fingerprints)
+        _sandbox_config(c, limits, answer_key_dir, work_root)
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = str(source)
@@ -204,8 +216,10 @@ def nbgrader_config(
     return c
 
 
-def _sandbox_config(c: Config, root: Path, limits: Limits, fingerprints: dict | None) -> None:
-    """Autograde through :class:`~autograder.sandbox.GuardedExecute` under ``limits``."""
+def _sandbox_config(
+    c: Config, limits: Limits, answer_key_dir: Path | None, work_root: Path | None
+) -> None:
+    """Autograde through :class:`~autograder.sandbox.TrustedExecute` under ``limits``."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
         AssignLatePenalties,
@@ -215,17 +229,20 @@ def _sandbox_config(c: Config, root: Path, limits: Limits, fingerprints: dict | 
         SaveAutoGrades,
     )
 
-    from autograder.sandbox import GuardedExecute
+    from autograder.sandbox import TrustedExecute
 
     c.Autograde.autograde_preprocessors = [
-        GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
         AssignLatePenalties, CheckCellMetadata,
     ]
-    c.GuardedExecute.max_output_bytes = int(limits.max_output)
-    c.GuardedExecute.guard = bool(limits.guard)
-    c.GuardedExecute.expected_fingerprints = fingerprints or {}
-    c.LimitedKernelManager.memory_limit = int(limits.memory)
-    c.LimitedKernelManager.kernel_home = str(Path(root) / "kernel-home")
+    c.TrustedExecute.max_output_bytes = int(limits.max_output)
+    c.TrustedExecute.course_id = COURSE_SEED_ID
+    c.SandboxedKernelManager.memory_limit = int(limits.memory)
+    c.SandboxedKernelManager.process_limit = int(limits.processes)
+    c.SandboxedKernelManager.sandbox = bool(limits.sandbox)
+    c.SandboxedKernelManager.answer_key_course_lib = str(answer_key_dir or "")
+    c.SandboxedKernelManager.work_root = str(work_root or "")
+    c.SandboxedKernelManager.threads = os.environ.get("OMP_NUM_THREADS", "")
 
 
 def course_directory(config: Config, assignment: str, student: str = ".") -> CourseDirectory:

@@ -15,18 +15,12 @@ A submission that cannot be graded (missing, not JSON, kernel died) still gets a
 from __future__ import annotations
 
 import csv
-import functools
-import json
-import multiprocessing
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -34,6 +28,8 @@ from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde, GenerateFeedback
 
+from autograder.answer_key import redacted_course_lib
+from autograder.bubblewrap import sandbox_problem
 from autograder.course import (
     COURSE_ID,
     DEFAULT_TIMEOUT,
@@ -43,7 +39,6 @@ from autograder.course import (
     captured_nbgrader_log,
     course_directory,
     first_error,
-    limit_threads,
     nbgrader_config,
     scripts_on_path,
     sqlite_url,
@@ -51,6 +46,7 @@ from autograder.course import (
 from autograder.feedback import short_error
 from autograder.intake import load_submission
 from autograder.release import generate_release
+from autograder.workers import run_in_workers
 
 CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "seconds", "feedback"]
 
@@ -92,7 +88,8 @@ class GradeJob:
     max_score: float
     feedback: bool = True
     limits: Limits = Limits()
-    fingerprints: dict | None = None  # grader-side fingerprints of course_lib
+    answer_key: Path | None = None  # the lab's course_lib without its answer key
+    nbgrader_id: str = ""  # the student's id inside nbgrader's folders (safe for its globs)
 
 
 def _cell_problem(cell: nbformat.NotebookNode) -> str:
@@ -118,7 +115,8 @@ _EVENTS = (
     ("DeadKernelError", "kernel died in cell {cells} (restarted)"),
     ("KernelUnresponsive", "kernel stopped answering in cell {cells} (restarted)"),
     ("NotRun", "cells not run after repeated kernel deaths: {cells}"),
-    ("TamperingDetected", "tampering in {cells}: {detail} (no points for those cells)"),
+    ("GraderConnectionError", "the kernel refused the grader in {cells} (no points for "
+                              "those cells)"),
 )
 
 
@@ -150,6 +148,12 @@ def _notes_from_autograded(nb: nbformat.NotebookNode, timeout: int) -> list[str]
     return notes
 
 
+def answer_key_for(course: Course, lab: str, into: Path) -> Path:
+    """The lab's course_lib without its answer key, for the sandbox (built once per run)."""
+    source_nb = nbformat.read(course.source_notebook(lab), as_version=4)
+    return redacted_course_lib(source_nb, lab, into)
+
+
 def _failed(job: GradeJob, status: str, start: float, max_score: float) -> GradeResult:
     return GradeResult(job.student, job.lab, 0.0, max_score, status, time.perf_counter() - start)
 
@@ -177,20 +181,20 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
         return _failed(job, "; ".join([*intake.notes, intake.fatal]), start, max_score)
 
     limits = job.limits
+    student_id = job.nbgrader_id or job.student
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
         root = Path(tmp)
         shutil.copyfile(job.template_db, root / "gradebook.db")
-        submitted = root / "submitted" / job.student / job.lab
-        shutil.copytree(
-            job.notebook.parent, submitted,
-            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.ipynb"),
-        )
+        submitted = root / "submitted" / student_id / job.lab
+        submitted.mkdir(parents=True)
+        # only the notebook: nothing else a student ships reaches the kernel
         nbformat.write(intake.notebook, submitted / f"{job.lab}.ipynb")
         config = nbgrader_config(
             root=root, source=job.source, db_url=sqlite_url(root / "gradebook.db"),
-            limits=limits, fingerprints=job.fingerprints,
+            limits=limits, answer_key_dir=job.answer_key, work_root=root / "kernels",
         )
-        coursedir = course_directory(config, job.lab, job.student)
+        config.TrustedExecute.student = job.student  # seeds use the real id
+        coursedir = course_directory(config, job.lab, student_id)
         with captured_nbgrader_log() as log:
             try:
                 Autograde(coursedir=coursedir, config=config, force=True).start()
@@ -198,14 +202,14 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
                 reason = first_error([*log, str(err)])
                 return _failed(job, "; ".join([*intake.notes, f"autograding failed: {reason}"]),
                                start, max_score)
-        autograded = root / "autograded" / job.student / job.lab / f"{job.lab}.ipynb"
+        autograded = root / "autograded" / student_id / job.lab / f"{job.lab}.ipynb"
         nb = nbformat.read(autograded, as_version=4)
         problems = {
             cell.metadata.nbgrader["grade_id"]: _cell_problem(cell)
             for cell in nb.cells if utils.is_grade(cell)
         }
         with Gradebook(sqlite_url(root / "gradebook.db"), COURSE_ID) as gb:
-            submission = gb.find_submission_notebook(job.lab, job.lab, job.student)
+            submission = gb.find_submission_notebook(job.lab, job.lab, student_id)
             cells = [
                 CellResult(
                     g.name, float(g.auto_score or 0.0), float(g.max_score),
@@ -228,7 +232,7 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
                 except Exception as err:
                     reason = first_error([*log, str(err)])
                     result.status = f"{result.status}; feedback failed: {reason}"
-            html = root / "feedback" / job.student / job.lab / f"{job.lab}.html"
+            html = root / "feedback" / student_id / job.lab / f"{job.lab}.html"
             if html.is_file():
                 target = job.out / "feedback" / job.student / job.lab / html.name
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -238,24 +242,8 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
     return result
 
 
-@functools.lru_cache(maxsize=1)
-def course_fingerprints() -> dict:
-    """Fingerprints of course_lib's code, computed in a fresh interpreter (the integrity
-    guard compares modules a kernel imports late, such as ``course_lib.reference``, with
-    them). Empty when that interpreter fails: those modules are then baselined in-kernel."""
-    done = subprocess.run([sys.executable, "-m", "autograder.kernel_guard"],
-                          capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        return {}
-    return json.loads(done.stdout)
-
-
-def _with_fingerprints(jobs: Sequence[GradeJob]) -> list[GradeJob]:
-    if all(j.fingerprints is not None or not j.limits.guard for j in jobs):
-        return list(jobs)
-    fingerprints = course_fingerprints()
-    return [j if j.fingerprints is not None else replace(j, fingerprints=fingerprints)
-            for j in jobs]
+def _worker_died(job: GradeJob, reason: str) -> GradeResult:
+    return GradeResult(job.student, job.lab, 0.0, job.max_score, reason, 0.0)
 
 
 def run_jobs(
@@ -263,33 +251,14 @@ def run_jobs(
     workers: int,
     on_done: Callable[[GradeResult, int, int], None] | None = None,
 ) -> list[GradeResult]:
-    """Grade ``jobs`` with ``workers`` processes (in this process when 1); input order kept."""
-    jobs = _with_fingerprints(jobs)
-    results: list[GradeResult | None] = [None] * len(jobs)
-    if workers <= 1 or len(jobs) <= 1:
-        for i, job in enumerate(jobs):
-            results[i] = grade_one(job)
-            if on_done:
-                on_done(results[i], i + 1, len(jobs))
-        return [r for r in results if r is not None]
+    """Grade ``jobs`` in ``workers`` worker processes; input order kept.
+
+    A worker that dies costs only the submission it was grading: that submission is graded
+    once more by a fresh worker, then recorded with the reason (:mod:`autograder.workers`).
+    """
+    workers = max(1, min(workers, len(jobs)))
     threads = max(1, (os.cpu_count() or 1) // workers)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=limit_threads, initargs=(threads,)
-    ) as pool:
-        futures = {pool.submit(grade_one, job): i for i, job in enumerate(jobs)}
-        for done, future in enumerate(as_completed(futures), start=1):
-            i = futures[future]
-            try:
-                results[i] = future.result()
-            except Exception as err:  # a worker crashed: the row still exists
-                job = jobs[i]
-                results[i] = GradeResult(
-                    job.student, job.lab, 0.0, 0.0, f"grader crashed: {err!r}", 0.0
-                )
-            if on_done:
-                on_done(results[i], done, len(jobs))
-    return [r for r in results if r is not None]
+    return run_in_workers(jobs, grade_one, _worker_died, workers, threads, on_done)
 
 
 def write_gradebook(
@@ -372,7 +341,6 @@ def run_dask(
         from dask.distributed import as_completed as dask_completed
     except ImportError as err:
         raise CourseError("--dask needs the scale extra: pip install '.[scale]'") from err
-    jobs = _with_fingerprints(jobs)
     results: list[GradeResult | None] = [None] * len(jobs)
     with Client(address, timeout=60) as client:
         futures = client.map(grade_and_record, jobs, db_url=db_url, pure=False)
@@ -474,17 +442,24 @@ def grade_submissions(
                           "--db postgresql://user@host/course")
     workers = workers or os.cpu_count() or 1
     limits = limits or Limits(timeout=timeout)
+    if limits.sandbox and (problem := sandbox_problem()):
+        raise CourseError(
+            f"no grading sandbox on this machine: {problem}. Grading without one lets student "
+            "code read the course, the gradebook and classmates' work: run the grader on a "
+            "Linux machine with bubblewrap, or pass --no-sandbox to grade anyway (every "
+            "row's status will say so)")
     # With Dask the template gradebook must be where the workers can read it: under --out.
     work = Path(tempfile.mkdtemp(prefix="autograder-", dir=out.resolve() if dask else None))
     try:
         template = work / "template.db"
         generate_release(course, labs, work / "release", sqlite_url(template))
         max_scores = assignment_max_scores(template)
+        keys = {lab: answer_key_for(course, lab, work / "answer-keys" / lab) for lab in labs}
         jobs = [
-            GradeJob(s, lab, (submissions / s / lab / f"{lab}.ipynb").resolve(),
+            GradeJob(s, lab, submissions.absolute() / s / lab / f"{lab}.ipynb",
                      course.source, template, out.resolve(), max_scores[lab],
-                     limits=limits)
-            for s in students for lab in labs
+                     limits=limits, answer_key=keys[lab], nbgrader_id=f"student{i:05d}")
+            for i, s in enumerate(students) for lab in labs
         ]
 
         def report(r: GradeResult, done: int, total: int) -> None:

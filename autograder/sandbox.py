@@ -1,30 +1,36 @@
-"""How a submission's kernel runs while it is graded: limits, restarts, integrity checks.
+"""How a submission's notebook runs while it is graded: a sandboxed kernel, trusted tests.
 
-* :class:`LimitedKernelManager` starts the kernel through this module's launcher
-  (``python -m autograder.sandbox --memory BYTES --home DIR -- KERNEL_CMD``), which sets
-  resource limits on the kernel process before it executes: address space (``RLIMIT_AS``,
-  default 4 GB: numpy raises ``MemoryError``), no core files, a cap on the size of a file it
-  writes, and ``HOME``/``IPYTHONDIR``/``MPLCONFIGDIR`` in the submission's private folder (a
-  submission cannot plant IPython startup files for the next one).
-* :class:`GuardedExecute` is nbgrader's ``Execute`` preprocessor with:
+* :class:`SandboxedKernelManager` starts each kernel in its own bubblewrap sandbox (see
+  :mod:`autograder.bubblewrap`) under the grading limits (time, memory, file size, processes),
+  in a fresh private working folder that holds only the notebook, with the lab's answer key
+  taken out of ``course_lib`` (:mod:`autograder.answer_key`). The kernel talks to the grader
+  over Unix sockets in that folder (it has no network). ``sandbox = False`` keeps the limits
+  and drops the sandbox (``grade --no-sandbox``, where bubblewrap cannot run).
+* :class:`TrustedExecute` is nbgrader's ``Execute`` preprocessor (the autograde step that runs
+  the notebook) with:
 
+  - trusted test cells: every graded test cell runs in the grader's process
+    (:mod:`autograder.trusted`), its hidden inputs seeded from the course, lab, test and
+    student; the student's names are proxies into the kernel that bring back data only;
+    every other cell runs in the kernel, in notebook order;
   - an output cap per cell (``max_output_bytes``; the rest is dropped with a note);
   - dead-kernel recovery: when the kernel dies (``os._exit``, a segfault, killed for memory)
-    the cell gets an error output that says so, a fresh kernel is started, the answer and
-    setup cells before it are run again quietly, and grading goes on with the next cell (at
-    most ``max_restarts`` times, after which the remaining cells are marked not run);
-  - the integrity guard of :mod:`autograder.kernel_guard` around every graded cell: a test
-    cell during or before which numpy, builtins, ``course_lib`` or the names it imports were
-    tampered with gets an error output (``TamperingDetected``), so it earns 0 points.
+    or stops answering, the cell gets an error output that says so, a fresh kernel is
+    started, the answer and setup cells before it run again quietly, and grading goes on with
+    the next cell (at most ``max_restarts`` times, then the remaining cells are marked not run).
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import os
 import secrets
-import sys
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -33,68 +39,126 @@ from nbclient.util import ensure_async, run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Dict, Integer, Unicode
+from traitlets import Bool, Integer, Unicode
+
+from autograder import bubblewrap
 
 #: Default per-kernel limits.
 DEFAULT_MEMORY = 4 * 1024**3
 DEFAULT_MAX_OUTPUT = 100_000
 DEFAULT_FILE_SIZE = 1024**3
+DEFAULT_PROCESSES = 64
 #: Rich outputs (plots, HTML) of a cell may take this many times the text output cap.
 RICH_FACTOR = 20
-GUARD_SOURCE = Path(__file__).with_name("kernel_guard.py")
-TAMPER_ENAME = "TamperingDetected"
+#: Seconds the grader waits for the kernel to pick up a test cell's connection.
+CONNECT_TIMEOUT = 60
+#: Seconds an interrupted kernel has to come back before it is restarted.
+INTERRUPT_GRACE = 10
 DEAD_ENAME = "DeadKernelError"
 NOT_RUN_ENAME = "NotRun"
 STUCK_ENAME = "KernelUnresponsive"
+TIMEOUT_ENAME = "CellTimeoutError"
+AGENT_SOURCES = (Path(__file__).with_name("wire.py"), Path(__file__).with_name("kernel_agent.py"))
 
 
-class LimitedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels start under resource limits (see the module doc)."""
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels start in a sandbox under limits (see the module doc)."""
 
     memory_limit = Integer(DEFAULT_MEMORY, help="address-space limit of the kernel in bytes "
                            "(0: none)").tag(config=True)
     file_size_limit = Integer(DEFAULT_FILE_SIZE, help="largest file the kernel may write, "
                               "bytes (0: none)").tag(config=True)
-    kernel_home = Unicode("", help="HOME of the kernel (private per submission)").tag(config=True)
+    process_limit = Integer(DEFAULT_PROCESSES, help="processes and threads the kernel may "
+                            "run at once (0: no limit)").tag(config=True)
+    sandbox = Bool(True, help="run the kernel in a bubblewrap sandbox").tag(config=True)
+    work_root = Unicode("", help="folder under which each kernel gets its private working "
+                        "folder (default: a temporary folder)").tag(config=True)
+    answer_key_course_lib = Unicode("", help="a course_lib without the lab's answer key, "
+                                    "mounted over the real one in the sandbox").tag(config=True)
+    threads = Unicode("", help="BLAS/OpenMP threads of the kernel").tag(config=True)
+
+    work_dir: str = ""
+    _cgroup: str = ""
+
+    def _new_work_dir(self, cwd: str | None) -> str:
+        root = self.work_root or None
+        if root:
+            os.makedirs(root, exist_ok=True)
+        work = os.path.realpath(os.path.join(
+            root or "/tmp", f"kernel-{secrets.token_hex(4)}")) if root else \
+            os.path.realpath(__import__("tempfile").mkdtemp(prefix="kernel-"))
+        os.makedirs(os.path.join(work, ".k"), exist_ok=True)
+        os.makedirs(os.path.join(work, ".matplotlib"), exist_ok=True)
+        # only the notebook goes in: no file a student ships can shadow an import
+        if cwd and os.path.isdir(cwd):
+            for name in os.listdir(cwd):
+                path = os.path.join(cwd, name)
+                if name.endswith(".ipynb") and os.path.isfile(path) and not os.path.islink(path):
+                    shutil.copyfile(path, os.path.join(work, name))
+        _copy_font_cache(os.path.join(work, ".matplotlib"))
+        return work
+
+    async def _async_pre_start_kernel(self, **kw):  # noqa: D102 (jupyter_client's hook)
+        self.work_dir = self._new_work_dir(kw.get("cwd"))
+        self._cgroup = f"k{os.getpid()}-{secrets.token_hex(4)}"
+        if self.sandbox:
+            self.transport = "ipc"
+            self.ip = os.path.join(self.work_dir, ".k", "s")
+        self.connection_file = os.path.join(self.work_dir, ".k", "kernel.json")
+        kw["cwd"] = self.work_dir
+        # what the kernel prints outside cells never reaches the grader's terminal
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
+        kw["stdin"] = subprocess.DEVNULL
+        return await super()._async_pre_start_kernel(**kw)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
-        launcher = [sys.executable, "-m", "autograder.sandbox",
-                    "--memory", str(self.memory_limit), "--fsize", str(self.file_size_limit)]
-        if self.kernel_home:
-            launcher += ["--home", self.kernel_home]
-        return [*launcher, "--", *cmd]
+        launcher = bubblewrap.launcher(self.memory_limit, self.file_size_limit,
+                                       self.process_limit, self._cgroup)
+        if not self.sandbox:
+            return [*launcher, "--", *cmd]
+        overlays = {}
+        if self.answer_key_course_lib:
+            from autograder.answer_key import installed_course_lib
+
+            overlays[str(installed_course_lib())] = self.answer_key_course_lib
+        env = bubblewrap.kernel_env(self.work_dir, self.threads or None)
+        return [*launcher, "--", *bubblewrap.bwrap_args(self.work_dir, overlays, env), "--",
+                *cmd]
+
+    async def _async_interrupt_kernel(self) -> None:
+        # bubblewrap starts the kernel in a new session: a signal to its process group would
+        # not reach it, so interrupts go over the control channel (ipykernel supports both)
+        if self.has_kernel:
+            msg = self.session.msg("interrupt_request", content={})
+            self._connect_control_socket()
+            self.session.send(self._control_socket, msg)
+            return
+        await super()._async_interrupt_kernel()
+
+    interrupt_kernel = run_sync(_async_interrupt_kernel)
+
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        try:
+            await super()._async_shutdown_kernel(now=now, restart=restart)
+        finally:
+            for root in bubblewrap._PIDS_ROOTS:
+                bubblewrap.remove_cgroup(os.path.join(root, bubblewrap.CGROUP_PARENT,
+                                                      self._cgroup))
+            if self.work_dir and not restart:
+                shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    shutdown_kernel = run_sync(_async_shutdown_kernel)
 
 
-def _launch(argv: list[str]) -> None:
-    """The launcher: set limits and environment, then become the kernel (``os.execvp``)."""
-    import resource
+def _copy_font_cache(target: str) -> None:
+    """matplotlib's font list, so that a fresh HOME does not rebuild it (seconds)."""
+    import glob
 
-    split = argv.index("--")
-    opts, cmd = argv[:split], argv[split + 1:]
-    values = dict(zip(opts[::2], opts[1::2], strict=False))
-    memory = int(values.get("--memory", 0))
-    fsize = int(values.get("--fsize", 0))
-    home = values.get("--home")
-    if memory > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    if fsize > 0:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if home:
-        import glob
-        import shutil
-
-        # matplotlib's font cache: copied, so that a fresh HOME does not rebuild it (seconds)
-        cache = os.environ.get("MPLCONFIGDIR") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "matplotlib")
-        mpl = os.path.join(home, ".matplotlib")
-        os.makedirs(mpl, exist_ok=True)
-        for path in glob.glob(os.path.join(cache, "fontlist*.json")):
-            shutil.copy(path, mpl)
-        os.environ.update(HOME=home, IPYTHONDIR=os.path.join(home, ".ipython"),
-                          MPLCONFIGDIR=mpl)
-    os.execvp(cmd[0], cmd)
+    cache = os.environ.get("MPLCONFIGDIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "matplotlib")
+    for path in glob.glob(os.path.join(cache, "fontlist*.json")):
+        shutil.copy(path, target)
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
@@ -102,18 +166,25 @@ def _error(ename: str, evalue: str) -> NotebookNode:
                         traceback=[f"{ename}: {evalue}"])
 
 
-class GuardedExecute(Execute):
-    """nbgrader's ``Execute`` with an output cap, kernel restarts and the integrity guard."""
+def agent_source() -> str:
+    """The text the kernel runs to serve trusted test cells (wire format + agent)."""
+    return "\n\n".join(p.read_text() for p in AGENT_SOURCES)
+
+
+class TrustedExecute(Execute):
+    """nbgrader's ``Execute`` with trusted test cells, an output cap and kernel restarts."""
 
     max_output_bytes = Integer(DEFAULT_MAX_OUTPUT, help="text a cell may output before the "
                                "rest is dropped (0: no cap)").tag(config=True)
     max_restarts = Integer(3, help="kernel restarts per notebook").tag(config=True)
-    guard = Bool(True, help="run the integrity guard around graded cells").tag(config=True)
-    expected_fingerprints = Dict({}, help="module -> attribute -> fingerprint of modules first "
-                                 "imported after start-up (course_lib's)").tag(config=True)
+    trusted = Bool(True, help="run graded test cells in the grader, on proxies of the "
+                   "student's names (False: in the kernel, as plain nbgrader)").tag(config=True)
+    course_id = Unicode("course", help="first part of every hidden-test seed").tag(config=True)
+    student = Unicode("", help="the student's id in hidden-test seeds (default: nbgrader's "
+                      "student id)").tag(config=True)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("kernel_manager_class", LimitedKernelManager)
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
 
     # --- output cap -------------------------------------------------------------------------
@@ -140,71 +211,6 @@ class GuardedExecute(Execute):
                 text=f"\n[autograder: output over the limit ({self.max_output_bytes} bytes of "
                      f"text); {dropped} more bytes dropped]\n"))
 
-    # --- guard ------------------------------------------------------------------------------
-
-    async def _silent(self, code: str, expression: str | None = None) -> object:
-        """Run ``code`` without output or history; the value of ``expression`` (a repr)."""
-        assert self.kc is not None
-        expressions = {"value": expression} if expression else {}
-        msg_id = await ensure_async(self.kc.execute(
-            code, silent=True, store_history=False, user_expressions=expressions))
-        reply = await self.async_wait_for_reply(msg_id)
-        if reply is None:
-            raise RuntimeError("no reply from the kernel")
-        content = reply["content"]
-        if content.get("status") != "ok":
-            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
-        if not expression:
-            return None
-        value = content.get("user_expressions", {}).get("value", {})
-        if value.get("status") != "ok":
-            raise RuntimeError(f"{value.get('ename')}: {value.get('evalue')}")
-        import ast
-
-        return ast.literal_eval(value["data"]["text/plain"])
-
-    async def _install_guard(self) -> None:
-        self._secret = secrets.token_hex(16)
-        self._guard_name = "_autograder_guard_" + secrets.token_hex(4)
-        source = GUARD_SOURCE.read_text()
-        code = (
-            "def _autograder_boot(source, secret, expected, name):\n"
-            "    import sys\n"
-            "    ns = {'__name__': 'autograder_kernel_guard'}\n"
-            "    exec(compile(source, '<autograder guard>', 'exec'), ns)\n"
-            "    sys.modules[name] = ns['install'](secret.encode(), expected, get_ipython())\n"
-            f"_autograder_boot({source!r}, {self._secret!r}, {self.expected_fingerprints!r}, "
-            f"{self._guard_name!r})\n"
-            "del _autograder_boot\n"
-        )
-        await self._silent(code)
-
-    def _signed(self, nonce: str, text: str, signature: str) -> bool:
-        import hashlib
-        import hmac
-
-        want = hmac.new(self._secret.encode(), (nonce + "\n" + text).encode(),
-                        hashlib.sha256).hexdigest()
-        return hmac.compare_digest(want, signature)
-
-    async def _guard_call(self, what: str, *args: str) -> tuple[list[str], list[str]]:
-        nonce = secrets.token_hex(8)
-        call = ", ".join(repr(a) for a in (nonce, *args))
-        expression = f"__import__('sys').modules[{self._guard_name!r}].{what}({call})"
-        try:
-            answer = await self._silent("", expression)
-        except (DeadKernelError, CellTimeoutError):
-            raise
-        except Exception as err:
-            return [f"the integrity check could not run ({err})"], []
-        if not isinstance(answer, list) or len(answer) < 2:
-            return ["the integrity check was replaced"], []
-        text, signature = answer[0], answer[-1]
-        notes = answer[1].splitlines() if len(answer) == 3 else []
-        if not self._signed(nonce, text, signature):
-            return ["the integrity check was replaced"], notes
-        return [line for line in text.splitlines() if line], notes
-
     # --- execution --------------------------------------------------------------------------
 
     def preprocess(self, nb, resources=None, km=None):
@@ -213,6 +219,9 @@ class GuardedExecute(Execute):
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
+        meta = (resources or {}).get("nbgrader", {})
+        self._seed_prefix = f"{self.course_id}/{meta.get('assignment', '')}"
+        self._student = self.student or str(meta.get("student", ""))
         run_sync(self._async_run_all)()
         self.set_widgets_metadata()
         return self.nb, self.resources
@@ -232,16 +241,16 @@ class GuardedExecute(Execute):
                         self.kc.kernel_info()))
                     if info and "language_info" in info["content"]:
                         self.nb.metadata["language_info"] = info["content"]["language_info"]
-                    if self.guard:
-                        await self._install_guard()
+                    if self.trusted:
+                        await self._silent(agent_source())
                     if start:
                         await self._replay(start, dead)
                     for index in range(start, len(cells)):
                         await self._run_cell(cells[index], index)
                     start = len(cells)
             except (DeadKernelError, CellTimeoutError) as err:
-                # CellTimeoutError escapes only when the kernel stops sending output after
-                # a reply (a cell broke IPython itself); a slow cell is interrupted instead.
+                # CellTimeoutError escapes only when the kernel stops answering after a
+                # reply (a cell broke IPython itself); a slow cell is interrupted instead.
                 dead.add(index)
                 restarts += 1
                 cell = cells[index]
@@ -266,10 +275,20 @@ class GuardedExecute(Execute):
                 self.km = None
                 self.kc = None
 
+    async def _silent(self, code: str) -> None:
+        """Run ``code`` in the kernel without output or history; raise if it fails."""
+        assert self.kc is not None
+        msg_id = await ensure_async(self.kc.execute(code, silent=True, store_history=False))
+        reply = await self.async_wait_for_reply(msg_id)
+        if reply is None or reply["content"].get("status") != "ok":
+            content = (reply or {}).get("content", {})
+            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+
     async def _replay(self, stop: int, dead: set[int]) -> None:
         """Run the non-test code cells before ``stop`` again (after a restart), quietly."""
         for index, cell in enumerate(self.nb.cells[:stop]):
-            if cell.cell_type != "code" or index in dead or utils.is_grade(cell):
+            if cell.cell_type != "code" or index in dead or utils.is_grade(cell) and \
+                    not utils.is_solution(cell):
                 continue
             original = self.nb.cells[index]
             try:
@@ -281,26 +300,123 @@ class GuardedExecute(Execute):
             finally:
                 self.nb.cells[index] = original
 
+    def _is_test(self, cell: NotebookNode) -> bool:
+        return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
     async def _run_cell(self, cell: NotebookNode, index: int) -> None:
-        graded = self.guard and cell.cell_type == "code" and utils.is_grade(cell) and \
-            cell.source.strip()
-        problems: list[str] = []
-        notes: list[str] = []
-        if graded:
-            problems, notes = await self._guard_call("before", cell.source)
+        if self.trusted and self._is_test(cell):
+            if cell.source.strip():
+                await self._run_trusted(cell, index)
+            return
         await self.async_execute_cell(cell, index, store_history=True)
-        cell = self.nb.cells[index]
-        self._note_dropped(cell, index)
-        if graded:
-            after, _ = await self._guard_call("after")
-            problems += after
-            for note in notes:
-                cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
-                                                 text=f"[autograder: {note}]\n"))
-            if problems:
-                unique = list(dict.fromkeys(problems))
-                cell.outputs.append(_error(TAMPER_ENAME, "; ".join(unique)))
+        self._note_dropped(self.nb.cells[index], index)
 
+    # --- trusted test cells -----------------------------------------------------------------
 
-if __name__ == "__main__":
-    _launch(sys.argv[1:])
+    async def _run_trusted(self, cell: NotebookNode, index: int) -> None:
+        """Run a test cell here, serving the kernel's side through its agent."""
+        from autograder.proxy import CallTimeout, KernelSession
+        from autograder.trusted import CellRun, run_test_cell
+        from course_lib.grading import grading_context
+
+        assert self.km is not None and self.kc is not None
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell{index}")
+        path = os.path.join(self.km.work_dir, ".k", f"t{secrets.token_hex(4)}")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path)
+        listener.listen(1)
+        msg_id = await ensure_async(self.kc.execute(
+            f"__import__('_autograder_agent').serve({path!r})", silent=True,
+            store_history=False))
+        deadline = time.monotonic() + float(self.timeout or 120)
+        seed_text = f"{self._seed_prefix}/{grade_id}/{self._student}"
+
+        def work() -> CellRun | None:
+            listener.settimeout(min(CONNECT_TIMEOUT, max(1.0, deadline - time.monotonic())))
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return None
+            session = KernelSession(conn, deadline)
+            try:
+                with grading_context(seed_text, trusted=True):
+                    run = run_test_cell(cell.source, session, grade_id)
+                if run.lost is None:
+                    try:
+                        session.end()
+                    except BaseException as err:  # noqa: BLE001 (KernelLost)
+                        run.lost = err
+                return run
+            finally:
+                conn.close()
+
+        try:
+            run = await asyncio.to_thread(work)
+        finally:
+            listener.close()
+            os.unlink(path)
+        cell.outputs = []
+        if run is None:
+            reply = await self._reply_within(msg_id, INTERRUPT_GRACE)
+            reason = "no answer" if reply is None else \
+                f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}"
+            cell.outputs.append(_error("GraderConnectionError", "the notebook's kernel did not "
+                                       f"let the grader run this test ({reason})"))
+            if reply is None:
+                raise CellTimeoutError("the kernel did not answer")
+            return
+        self._record(cell, run)
+        if run.lost is None:
+            if await self._reply_within(msg_id, CONNECT_TIMEOUT) is not None:
+                return
+        elif not await self.km.is_alive():
+            raise DeadKernelError(str(run.lost))
+        if isinstance(run.lost, CallTimeout) or run.lost is None:
+            await self.km.interrupt_kernel()
+        if await self._reply_within(msg_id, INTERRUPT_GRACE) is None:
+            if not await self.km.is_alive():
+                raise DeadKernelError("the kernel died")
+            raise CellTimeoutError("the kernel stopped answering")
+
+    async def _reply_within(self, msg_id: str, seconds: float) -> dict | None:
+        assert self.kc is not None
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=0.5))
+            except Exception:  # queue.Empty
+                if self.km is not None and not await self.km.is_alive():
+                    return None
+                continue
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                return msg
+        return None
+
+    def _record(self, cell: NotebookNode, run) -> None:
+        """The test cell's outputs, as nbgrader reads them."""
+        from autograder.proxy import CallTimeout
+
+        text = run.stdout
+        if self.max_output_bytes and len(text) > self.max_output_bytes:
+            dropped = len(text) - self.max_output_bytes
+            text = text[:self.max_output_bytes] + (
+                f"\n[autograder: output over the limit ({self.max_output_bytes} bytes of text);"
+                f" {dropped} more bytes dropped]\n")
+        if text:
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=text))
+        if run.error is not None:
+            ename, evalue, lines = run.error
+            if isinstance(run.lost, CallTimeout):
+                ename = TIMEOUT_ENAME
+            cell.outputs.append(NotebookNode(output_type="error", ename=ename, evalue=evalue,
+                                             traceback=lines))
+            return
+        value = run.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            points = float(cell.metadata.get("nbgrader", {}).get("points", 0) or 0)
+            score = min(max(float(value), 0.0), points)
+            cell.execution_count = self.code_cells_executed + 1
+            cell.outputs.append(NotebookNode(
+                output_type="execute_result", execution_count=cell.execution_count,
+                metadata={}, data={"text/plain": repr(score)}))
+

@@ -24,8 +24,15 @@ from nbgrader import utils
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.nbgraderformat.common import SchemaMismatchError
 
+from autograder.bubblewrap import sandbox_problem
 from autograder.course import Course, CourseError, Limits, sqlite_url
-from autograder.grade import GradeJob, GradeResult, assignment_max_scores, run_jobs
+from autograder.grade import (
+    GradeJob,
+    GradeResult,
+    answer_key_for,
+    assignment_max_scores,
+    run_jobs,
+)
 from autograder.release import compare_trees, generate_release
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
@@ -257,11 +264,15 @@ def verify(
             release_nb = course.release_notebook(lab)
             if not release_nb.is_file():
                 release_nb = fresh / lab / f"{lab}.ipynb"
+            if grade:
+                key = answer_key_for(course, lab, Path(tmp) / "answer-keys" / lab)
+            # the course's own notebooks: graded in the sandbox where there is one
+            limits = Limits(timeout=timeout, sandbox=sandbox_problem() is None)
             for student, notebook in (("solution", course.source_notebook(lab)),
                                       ("untouched", release_nb)):
                 jobs.append(GradeJob(student, lab, notebook, course.source, template,
                                      Path(tmp) / "out", 0.0, feedback=False,
-                                     limits=Limits(timeout=timeout)))
+                                     limits=limits, answer_key=key if grade else None))
         max_scores = assignment_max_scores(template) if jobs else {}
         jobs = [replace(job, max_score=max_scores[job.lab]) for job in jobs]
         started = time.perf_counter()

@@ -1,0 +1,133 @@
+"""Worker processes that grade one submission at a time, and survive each other's deaths.
+
+The parent hands each worker one job at a time over a pipe and gets the result back. A worker
+that dies (killed, out of memory, a crash in a C extension) costs only the job it was grading:
+a fresh worker takes that job once more, and if it dies again the job is recorded as failed
+with the reason. The other jobs, queued or running, go on. Workers are spawned (not forked),
+so that each starts from a clean interpreter.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any, TypeVar
+
+Job = TypeVar("Job")
+Result = TypeVar("Result")
+
+
+def _serve(conn: Connection, work: Callable[[Any], Any], threads: int) -> None:
+    """A worker's loop: take a job, send back ``work(job)``, until ``None`` comes."""
+    from autograder.course import limit_threads
+
+    limit_threads(threads)
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        conn.send(work(job))
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exited with status {exitcode}"
+
+
+class _Worker:
+    def __init__(self, context: Any, work: Callable[[Any], Any], threads: int):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, work, threads), daemon=True)
+        self.process.start()
+        child.close()
+        self.job: int | None = None
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+def run_in_workers(
+    jobs: Sequence[Job],
+    work: Callable[[Job], Result],
+    failed: Callable[[Job, str], Result],
+    workers: int,
+    threads: int = 1,
+    on_done: Callable[[Result, int, int], None] | None = None,
+) -> list[Result]:
+    """``[work(job) for job in jobs]`` in ``workers`` processes; input order kept.
+
+    Args:
+        jobs: picklable jobs.
+        work: a picklable (module-level) function that never raises for a bad job.
+        failed: builds the result of a job whose worker died twice, given the reason.
+        workers: processes at once.
+        threads: BLAS/OpenMP threads per worker.
+        on_done: called with each result, the count done and the total.
+    """
+    context = multiprocessing.get_context("spawn")
+    results: list[Result | None] = [None] * len(jobs)
+    queue = list(range(len(jobs)))[::-1]
+    tries = [0] * len(jobs)
+    pool: list[_Worker] = []
+    done = 0
+    try:
+        while done < len(jobs):
+            while queue and len([w for w in pool if w.job is not None]) < workers:
+                idle = next((w for w in pool if w.job is None), None)
+                if idle is None:
+                    idle = _Worker(context, work, threads)
+                    pool.append(idle)
+                i = queue.pop()
+                tries[i] += 1
+                idle.job = i
+                idle.conn.send(jobs[i])
+            busy = [w for w in pool if w.job is not None]
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for worker in busy:
+                i = worker.job
+                if i is None:
+                    continue
+                if worker.conn in ready:
+                    try:
+                        result = worker.conn.recv()
+                    except (EOFError, OSError):
+                        result = None
+                    if result is not None:
+                        results[i] = result
+                        worker.job = None
+                        done += 1
+                        if on_done:
+                            on_done(result, done, len(jobs))
+                        continue
+                if worker.process.sentinel in ready or not worker.process.is_alive():
+                    worker.process.join()
+                    reason = _death(worker.process.exitcode)
+                    pool.remove(worker)
+                    if tries[i] < 2:
+                        queue.append(i)
+                    else:
+                        results[i] = failed(jobs[i], f"the grading process was {reason} "
+                                                     "twice; not graded")
+                        done += 1
+                        if on_done:
+                            on_done(results[i], done, len(jobs))
+    finally:
+        for worker in pool:
+            worker.stop()
+    return [r for r in results if r is not None]
