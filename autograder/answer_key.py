@@ -29,6 +29,11 @@ STAND_IN_MODULE = "_answer_key_absent"
 _STAND_IN_SOURCE = '''"""Stand-ins for the lab's answer key (written by the grader)."""
 
 
+import threading
+
+_inside = threading.local()
+
+
 def absent(qualname, lab, student_name):
     """A function that runs the student's ``student_name`` from the notebook, or raises."""
 
@@ -36,12 +41,18 @@ def absent(qualname, lab, student_name):
         import __main__
 
         own = getattr(__main__, student_name, None)
-        if callable(own) and not getattr(own, "_answer_key_stand_in", False):
-            return own(*args, **kwargs)
+        active = getattr(_inside, "names", set())
+        if callable(own) and not getattr(own, "_answer_key_stand_in", False) and \
+                qualname not in active:
+            _inside.names = active | {qualname}
+            try:
+                return own(*args, **kwargs)
+            finally:
+                _inside.names = active
         raise NotImplementedError(
             f"{qualname} is part of what lab {lab} asks you to write ({student_name}); "
-            "it is not available while your notebook is graded. Define "
-            f"{student_name} in your notebook and use it."
+            "it is not available while your notebook is graded: write it yourself in "
+            f"{student_name}."
         )
 
     stand_in._answer_key_stand_in = True

@@ -87,7 +87,7 @@ def bwrap_args(
     for target, source in overlays.items():
         args += ["--ro-bind", source, target]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm",
-             "--bind", work, work, "--chdir", work, "--clearenv"]
+             "--bind", work, work, "--remount-ro", "/", "--chdir", work, "--clearenv"]
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
     return args

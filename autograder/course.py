@@ -23,6 +23,7 @@ from pathlib import Path
 
 import zmq
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades
 from sqlalchemy.exc import SAWarning
@@ -211,8 +212,12 @@ def nbgrader_config(
     c.CourseDirectory.db_url = db_url
     # A test cell a student deleted is put back (and run) rather than scored as missing.
     c.OverwriteCells.add_missing_cells = True
-    # Feedback: hidden tests' source and tracebacks never reach the student.
-    c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, CSSHTMLHeaderPreprocessor]
+    # Feedback: hidden tests' source and tracebacks never reach the student, and what the
+    # student wrote (Markdown, HTML outputs, SVG) goes through bleach before it is HTML.
+    c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, SanitizeHTML,
+                                        CSSHTMLHeaderPreprocessor]
+    c.SanitizeHTML.strip = True
+    c.HTMLExporter.sanitize_html = True
     return c
 
 

@@ -117,6 +117,8 @@ _EVENTS = (
     ("NotRun", "cells not run after repeated kernel deaths: {cells}"),
     ("GraderConnectionError", "the kernel refused the grader in {cells} (no points for "
                               "those cells)"),
+    ("KernelProtocolError", "the kernel broke the grading protocol in {cells} (no points for "
+                            "those cells)"),
 )
 
 
@@ -154,7 +156,21 @@ def answer_key_for(course: Course, lab: str, into: Path) -> Path:
     return redacted_course_lib(source_nb, lab, into)
 
 
+def copy_atomic(source: Path, target: Path) -> None:
+    """Copy a file so that ``target`` is never seen half-written."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
+
+
+#: Said in the status of every row graded with ``--no-sandbox``.
+NO_SANDBOX = "graded without sandbox"
+
+
 def _failed(job: GradeJob, status: str, start: float, max_score: float) -> GradeResult:
+    if not job.limits.sandbox:
+        status = f"{status}; {NO_SANDBOX}"
     return GradeResult(job.student, job.lab, 0.0, max_score, status, time.perf_counter() - start)
 
 
@@ -176,7 +192,8 @@ def grade_one(job: GradeJob) -> GradeResult:
 def _grade_one(job: GradeJob, start: float) -> GradeResult:
     max_score = job.max_score
     source_nb = nbformat.read(job.source / job.lab / f"{job.lab}.ipynb", as_version=4)
-    intake = load_submission(job.notebook.parent, job.lab, source_nb)
+    intake = load_submission(job.notebook.parent, job.lab, source_nb,
+                             job.limits.max_submission)
     if intake.notebook is None:
         return _failed(job, "; ".join([*intake.notes, intake.fatal]), start, max_score)
 
@@ -218,13 +235,13 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
                 for g in submission.grades
             ]
         notes = intake.notes + _notes_from_autograded(nb, limits.timeout)
+        if not limits.sandbox:
+            notes.append(NO_SANDBOX)
         result = GradeResult(
             job.student, job.lab, sum(c.score for c in cells), sum(c.max_score for c in cells),
             "; ".join(notes) or "ok", 0.0, cells,
         )
-        archive = job.out / "autograded" / job.student / job.lab
-        archive.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(autograded, archive / autograded.name)
+        copy_atomic(autograded, job.out / "autograded" / job.student / job.lab / autograded.name)
         if job.feedback:
             with captured_nbgrader_log() as log:
                 try:
@@ -235,8 +252,7 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
             html = root / "feedback" / student_id / job.lab / f"{job.lab}.html"
             if html.is_file():
                 target = job.out / "feedback" / job.student / job.lab / html.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(html, target)
+                copy_atomic(html, target)
                 result.feedback = str(target)
     result.seconds = time.perf_counter() - start
     return result
@@ -366,20 +382,24 @@ def assignment_max_scores(db: Path) -> dict[str, float]:
 
 
 def find_students(submissions: Path) -> list[str]:
-    """Student ids: the folders of ``submissions``."""
+    """Student ids: every folder of ``submissions``, whatever it is called.
+
+    Names nbgrader could not take (brackets, ``+``, newlines, a leading dot) are fine: nbgrader
+    only ever sees a neutral id per student (:attr:`GradeJob.nbgrader_id`).
+    """
     if not submissions.is_dir():
         raise CourseError(f"submissions folder {submissions} does not exist")
-    students = sorted(
-        d.name for d in submissions.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))
-    )
+    students = sorted(d.name for d in submissions.iterdir() if d.is_dir() or d.is_symlink())
     if not students:
         raise CourseError(
             f"no student folders in {submissions}: expected <student>/<lab>/<lab>.ipynb"
         )
-    bad = [s for s in students if "+" in s or s.strip() != s]
-    if bad:
-        raise CourseError(f"student ids may not contain '+' or surrounding spaces: {bad}")
     return students
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (ANSI escapes, newlines) shown as escapes."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def format_table(results: Sequence[GradeResult]) -> str:
@@ -387,12 +407,12 @@ def format_table(results: Sequence[GradeResult]) -> str:
     labs = sorted({r.lab for r in results})
     students = sorted({r.student for r in results})
     cell = {(r.student, r.lab): r for r in results}
-    width = max([len("student"), *(len(s) for s in students)])
+    width = max([len("student"), *(len(printable(s)) for s in students)])
     widths = [max(len(lab), 11) for lab in labs]
     header = [lab.rjust(w) for lab, w in zip(labs, widths, strict=True)]
     lines = ["  ".join(["student".ljust(width), *header])]
     for s in students:
-        row = [s.ljust(width)]
+        row = [printable(s).ljust(width)]
         for lab, w in zip(labs, widths, strict=True):
             r = cell.get((s, lab))
             text = "-" if r is None else f"{r.score:g}/{r.max_score:g}"
@@ -400,7 +420,8 @@ def format_table(results: Sequence[GradeResult]) -> str:
                 text += " !"
             row.append(text.rjust(w))
         lines.append("  ".join(row))
-    notes = [f"  ! {r.student}/{r.lab}: {r.status}" for r in results if r.status != "ok"]
+    notes = [f"  ! {printable(r.student)}/{r.lab}: {printable(r.status)}"
+             for r in results if r.status != "ok"]
     return "\n".join(lines + notes)
 
 
@@ -464,8 +485,9 @@ def grade_submissions(
 
         def report(r: GradeResult, done: int, total: int) -> None:
             if progress:
-                progress(f"[{done}/{total}] {r.student} {r.lab}: {r.score:g}/{r.max_score:g} "
-                         f"{r.status} ({r.seconds:.1f} s)")
+                progress(f"[{done}/{total}] {printable(r.student)} {r.lab}: "
+                         f"{r.score:g}/{r.max_score:g} {printable(r.status)} "
+                         f"({r.seconds:.1f} s)")
 
         if not db_url.startswith("sqlite"):
             ensure_course_row(db_url)
@@ -534,13 +556,10 @@ def format_summary(rows: Sequence[dict]) -> str:
 def write_summary(results: Sequence[GradeResult], out: Path) -> list[dict]:
     """``summary.csv`` and ``summary.png`` (share of full/partial/zero marks per exercise)."""
     rows = summarize(results)
-    with open(out / "summary.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["lab", "exercise", "max_score", "mean", "full",
-                                                "partial", "zero", "n"])
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (f"{v:.4g}" if isinstance(v, float) else v)
-                             for k, v in row.items()})
+    fields = ["lab", "exercise", "max_score", "mean", "full", "partial", "zero", "n"]
+    write_csv_rows(out / "summary.csv", fields, [
+        [f"{row[k]:.4g}" if isinstance(row[k], float) else row[k] for k in fields]
+        for row in rows])
     if rows:
         import matplotlib
 
@@ -563,17 +582,44 @@ def write_summary(results: Sequence[GradeResult], out: Path) -> list[dict]:
         ax.set_title(f"Scores per exercise ({max(r['n'] for r in rows)} submissions)")
         ax.legend(loc="lower right", fontsize=7)
         fig.tight_layout()
-        fig.savefig(out / "summary.png", dpi=110)
+        partial = out / ".summary.png.part"
+        fig.savefig(partial, dpi=110, format="png")
+        os.replace(partial, out / "summary.png")
         plt.close(fig)
     return rows
 
 
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading ``'`` before a formula start.
+
+    Numbers written by the grader (``-0.5`` never occurs; scores are >= 0) pass unchanged.
+    """
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write_csv_rows(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Write a CSV atomically (a temporary file renamed over ``path``), cells made safe."""
+    partial = path.with_name(f".{path.name}.part")
+    with open(partial, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([spreadsheet_safe(v) for v in row])
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, path)
+
+
 def write_csv(path: Path, results: Sequence[GradeResult], out: Path) -> None:
     """``grades.csv``: one row per student and lab (see :data:`CSV_COLUMNS`)."""
-    with open(path, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CSV_COLUMNS)
-        for r in sorted(results, key=lambda r: (r.student, r.lab)):
-            feedback = os.path.relpath(r.feedback, out) if r.feedback else ""
-            writer.writerow([r.student, r.lab, f"{r.score:g}", f"{r.max_score:g}", r.status,
-                             f"{r.seconds:.2f}", feedback])
+    rows = []
+    for r in sorted(results, key=lambda r: (r.student, r.lab)):
+        feedback = os.path.relpath(r.feedback, out) if r.feedback else ""
+        rows.append([r.student, r.lab, f"{r.score:g}", f"{r.max_score:g}", r.status,
+                     f"{r.seconds:.2f}", feedback])
+    write_csv_rows(path, CSV_COLUMNS, rows)

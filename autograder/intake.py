@@ -11,24 +11,23 @@ there is none) and a list of notes for the ``status`` column:
 * nbformat 3 is converted to 4 (said in the status);
 * cells of the lab (answer, test and locked cells, known by their ``grade_id``) that were
   moved are put back in the lab's order, each with the student's own cells that followed it;
-* deleted answer cells, edited read-only cells (nbgrader grades the original) and student code
-  that assigns attributes of numpy, builtins or course_lib are noted.
+* a cell pasted twice (the same ``grade_id``) is graded once: later copies lose their
+  nbgrader metadata and run as the student's own code (noted);
+* deleted answer cells and edited read-only cells (nbgrader grades the original) are noted;
+* a notebook or lab folder that is a symbolic link is refused (it could point at another
+  student's work or at the course's solutions), and so is a folder over the size limit.
 """
 
 from __future__ import annotations
 
-import ast
 import json
-from collections.abc import Sequence
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
-
-#: Names whose attributes student code has no business assigning.
-PROTECTED_MODULES = ("numpy", "builtins", "course_lib", "math", "sys", "functools", "operator")
 
 
 @dataclass
@@ -46,11 +45,42 @@ class Intake:
     fatal: str = ""
 
 
+def _files_in(folder: Path) -> list[Path]:
+    """Every file under ``folder``; symbolic links are listed, never followed."""
+    found = []
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if d != ".ipynb_checkpoints"]
+        found += [Path(top) / name for name in files]
+        found += [Path(top) / d for d in dirs if (Path(top) / d).is_symlink()]
+    return sorted(found)
+
+
 def _notebooks_in(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.rglob("*.ipynb")
-        if p.is_file() and ".ipynb_checkpoints" not in p.relative_to(folder).parts
-    )
+    return [p for p in _files_in(folder) if p.name.endswith(".ipynb")]
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of the regular files under ``folder`` (links not followed)."""
+    return sum(p.lstat().st_size for p in _files_in(folder) if not p.is_symlink())
+
+
+def drop_duplicates(nb: NotebookNode) -> list[str]:
+    """Keep the first cell of each ``grade_id``; later copies become plain student cells.
+
+    Returns:
+        the grade_ids that were duplicated.
+    """
+    seen: set[str] = set()
+    duplicated = []
+    for cell in nb.cells:
+        gid = _grade_id(cell)
+        if gid is None:
+            continue
+        if gid in seen:
+            cell.metadata.pop("nbgrader", None)
+            duplicated.append(gid)
+        seen.add(gid)
+    return list(dict.fromkeys(duplicated))
 
 
 def read_notebook(path: Path) -> tuple[NotebookNode | None, str, str]:
@@ -99,97 +129,30 @@ def restore_order(nb: NotebookNode, order: list[str]) -> bool:
     return True
 
 
-def _module_aliases(tree: ast.AST) -> dict[str, str]:
-    aliases = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                aliases[alias.asname or alias.name.split(".")[0]] = (
-                    alias.name if alias.asname else alias.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return aliases
-
-
-def _dotted(node: ast.AST) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        return ".".join([node.id, *reversed(parts)])
-    return None
-
-
-def _protected(name: str) -> bool:
-    return any(name == m or name.startswith(m + ".") for m in PROTECTED_MODULES)
-
-
-def scan_for_patches(sources: list[str], context: Sequence[str] = ()) -> list[str]:
-    """What student code assigns in library modules (``np.allclose = ...``, ``setattr(np, ..)``,
-    ``sys.modules[...] = ...``, ``__builtins__``, ``.__code__ =``), as short descriptions.
+def load_submission(
+    folder: Path, lab: str, source_nb: NotebookNode, max_bytes: int = 0
+) -> Intake:
+    """Read the submission of ``lab`` in ``folder`` (see the module doc).
 
     Args:
-        sources: the student's cells (scanned).
-        context: other cells of the notebook (only their imports are read: ``np``).
+        folder: ``<submissions>/<student>/<lab>``.
+        lab: the lab id.
+        source_nb: the lab's source notebook (cell order, answer cells).
+        max_bytes: largest folder accepted (0: any).
     """
-    aliases: dict[str, str] = {}
-    for source in context:
-        try:
-            aliases.update(_module_aliases(ast.parse(source)))
-        except SyntaxError:
-            continue
-    trees = []
-    for source in sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        trees.append(tree)
-        aliases.update(_module_aliases(tree))
-    aliases.setdefault("__builtins__", "builtins")
-
-    def resolve(dotted: str) -> str:
-        head, _, rest = dotted.partition(".")
-        full = aliases.get(head, head if head in ("builtins", "sys") else "")
-        return f"{full}.{rest}" if full and rest else full
-
-    found = []
-    for tree in trees:
-        for node in ast.walk(tree):
-            targets: list[ast.AST] = []
-            if isinstance(node, ast.Assign):
-                targets = list(node.targets)
-            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-                targets = [node.target]
-            elif isinstance(node, ast.Delete):
-                targets = list(node.targets)
-            for target in targets:
-                if isinstance(target, ast.Attribute):
-                    dotted = _dotted(target)
-                    full = resolve(dotted) if dotted else ""
-                    if full and _protected(full.rsplit(".", 1)[0]):
-                        found.append(f"assigns {full}")
-                    elif target.attr in ("__code__", "__defaults__", "__kwdefaults__"):
-                        found.append(f"assigns {dotted or '...'}")
-                elif isinstance(target, ast.Subscript):
-                    base = _dotted(target.value) or ""
-                    if resolve(base) in ("sys.modules", "builtins") or base == "__builtins__":
-                        found.append(f"assigns {base}[...]")
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-                    node.func.id in ("setattr", "delattr") and node.args:
-                dotted = _dotted(node.args[0]) or ""
-                full = resolve(dotted) if dotted else ""
-                if full and _protected(full):
-                    found.append(f"calls {node.func.id}({dotted}, ...)")
-    return list(dict.fromkeys(found))
-
-
-def load_submission(folder: Path, lab: str, source_nb: NotebookNode) -> Intake:
-    """Read the submission of ``lab`` in ``folder`` (see the module doc)."""
     expected = folder / f"{lab}.ipynb"
     notes: list[str] = []
+    for path in (folder.parent, folder):
+        if path.is_symlink():
+            return Intake(None, fatal=f"{path.name} is a symbolic link: not graded")
+    if max_bytes and folder.is_dir():
+        size = folder_size(folder)
+        if size > max_bytes:
+            return Intake(None, fatal=f"submission larger than {max_bytes / 1024**2:g} MB "
+                                      "(notebook outputs or data files?): not graded")
+    if expected.is_symlink():
+        return Intake(None, fatal=f"{expected.name} is a symbolic link, not a notebook: "
+                                  "not graded")
     if expected.is_file():
         path = expected
     else:
@@ -201,6 +164,9 @@ def load_submission(folder: Path, lab: str, source_nb: NotebookNode) -> Intake:
             return Intake(None, fatal=f"several notebooks ({names}) and none named "
                                       f"{lab}.ipynb: not graded")
         path = found[0]
+        if path.is_symlink():
+            return Intake(None, fatal=f"{path.name} is a symbolic link, not a notebook: "
+                                      "not graded")
         notes.append(f"graded {path.relative_to(folder)} (expected {lab}.ipynb)")
     nb, note, fatal = read_notebook(path)
     if nb is None:
@@ -208,6 +174,10 @@ def load_submission(folder: Path, lab: str, source_nb: NotebookNode) -> Intake:
     if note:
         notes.append(note)
 
+    duplicated = drop_duplicates(nb)
+    if duplicated:
+        notes.append(f"cell {', '.join(duplicated)} pasted twice: graded once (the copy "
+                     "runs as your own code)")
     order = [gid for c in source_nb.cells if (gid := _grade_id(c))]
     present = {_grade_id(c) for c in nb.cells}
     if restore_order(nb, order):
@@ -229,13 +199,4 @@ def load_submission(folder: Path, lab: str, source_nb: NotebookNode) -> Intake:
                 continue
     if edited:
         notes.append(f"edited read-only cell {', '.join(edited)}: graded with the original")
-    student_code = [
-        c.source for c in nb.cells
-        if c.cell_type == "code" and not utils.is_locked(c)
-    ]
-    patches = scan_for_patches(student_code, [
-        c.source for c in nb.cells if c.cell_type == "code" and utils.is_locked(c)])
-    if patches:
-        notes.append("suspicious code: " + ", ".join(patches[:3])
-                     + (f" (+{len(patches) - 3} more)" if len(patches) > 3 else ""))
     return Intake(nb, notes)

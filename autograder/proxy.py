@@ -49,6 +49,10 @@ class CallTimeout(KernelLost):
     """A call into the kernel ran past the cell's time limit."""
 
 
+class ProtocolError(KernelLost):
+    """The kernel answered with something the protocol does not allow."""
+
+
 class Remote:
     """An object that lives in the grading kernel (a student's function, model, ...)."""
 
@@ -215,7 +219,7 @@ class KernelSession:
         except (EOFError, OSError) as err:
             raise KernelLost(f"the kernel stopped answering ({err})") from None
         except WireError as err:
-            raise KernelLost(f"the kernel broke the protocol ({err})") from None
+            raise ProtocolError(f"the kernel broke the protocol ({err})") from None
 
     def _answer(self) -> tuple[dict, Decoder]:
         """Read until the reply to the last request, serving callbacks meanwhile."""
@@ -226,7 +230,7 @@ class KernelSession:
             if op in ("reply", "error"):
                 return header, decoder
             if op != "callback":
-                raise KernelLost(f"the kernel sent an unexpected message {op!r}")
+                raise ProtocolError(f"the kernel sent an unexpected message {op!r}")
             self._serve_callback(header, decoder)
 
     def _serve_callback(self, header: dict, decoder: Decoder) -> None:
@@ -235,7 +239,7 @@ class KernelSession:
             args = self._decode(decoder, header.get("args"))
             kwargs = self._decode(decoder, header.get("kwargs"))
             if fn is None or not isinstance(args, list) or not isinstance(kwargs, dict):
-                raise KernelLost("the kernel called back an unknown function")
+                raise ProtocolError("the kernel called back an unknown function")
             value = fn(*args, **{str(k): v for k, v in kwargs.items()})
         except Exception as err:  # the test's own function failed: tell the kernel
             self._io(send, self.sock, {"op": "raise", "message": f"{type(err).__name__}: {err}"})
@@ -246,7 +250,7 @@ class KernelSession:
         try:
             return decoder.decode(data)
         except WireError as err:
-            raise KernelLost(f"the kernel broke the protocol ({err})") from None
+            raise ProtocolError(f"the kernel broke the protocol ({err})") from None
 
     def _result(self, header: dict, decoder: Decoder) -> Any:
         if header.get("op") == "error":
@@ -281,7 +285,7 @@ class KernelSession:
         """The kernel's values of the notebook names ``wanted`` (absent names left out)."""
         values = self.request("names", names=wanted)
         if not isinstance(values, dict):
-            raise KernelLost("the kernel answered the names request with something else")
+            raise ProtocolError("the kernel answered the names request with something else")
         return {str(k): v for k, v in values.items() if k in wanted}
 
     def kernel_import(self, path: str) -> Any:

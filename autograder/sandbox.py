@@ -30,6 +30,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -58,6 +59,8 @@ DEAD_ENAME = "DeadKernelError"
 NOT_RUN_ENAME = "NotRun"
 STUCK_ENAME = "KernelUnresponsive"
 TIMEOUT_ENAME = "CellTimeoutError"
+REFUSED_ENAME = "GraderConnectionError"
+PROTOCOL_ENAME = "KernelProtocolError"
 AGENT_SOURCES = (Path(__file__).with_name("wire.py"), Path(__file__).with_name("kernel_agent.py"))
 
 
@@ -136,7 +139,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             return
         await super()._async_interrupt_kernel()
 
-    interrupt_kernel = run_sync(_async_interrupt_kernel)
+    interrupt_kernel = _async_interrupt_kernel  # type: ignore[assignment]
 
     async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         try:
@@ -148,7 +151,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             if self.work_dir and not restart:
                 shutil.rmtree(self.work_dir, ignore_errors=True)
 
-    shutdown_kernel = run_sync(_async_shutdown_kernel)
+    shutdown_kernel = _async_shutdown_kernel  # type: ignore[assignment]
 
 
 def _copy_font_cache(target: str) -> None:
@@ -325,18 +328,23 @@ class TrustedExecute(Execute):
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(path)
         listener.listen(1)
+        listener.settimeout(0.25)
         msg_id = await ensure_async(self.kc.execute(
             f"__import__('_autograder_agent').serve({path!r})", silent=True,
             store_history=False))
         deadline = time.monotonic() + float(self.timeout or 120)
         seed_text = f"{self._seed_prefix}/{grade_id}/{self._student}"
+        connected, give_up = threading.Event(), threading.Event()
 
         def work() -> CellRun | None:
-            listener.settimeout(min(CONNECT_TIMEOUT, max(1.0, deadline - time.monotonic())))
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return None
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                    break
+                except OSError:
+                    if give_up.is_set() or time.monotonic() > deadline:
+                        return None
+            connected.set()
             session = KernelSession(conn, deadline)
             try:
                 with grading_context(seed_text, trusted=True):
@@ -350,29 +358,39 @@ class TrustedExecute(Execute):
             finally:
                 conn.close()
 
+        reply = None
         try:
-            run = await asyncio.to_thread(work)
+            task = asyncio.ensure_future(asyncio.to_thread(work))
+            # until the agent connects, an early reply means it will not (it was removed)
+            while not connected.is_set() and not task.done():
+                reply = await self._reply_within(msg_id, 0.3)
+                if reply is not None:
+                    give_up.set()
+                    break
+            run = await task
         finally:
             listener.close()
             os.unlink(path)
         cell.outputs = []
         if run is None:
-            reply = await self._reply_within(msg_id, INTERRUPT_GRACE)
+            if reply is None:
+                reply = await self._reply_within(msg_id, INTERRUPT_GRACE)
             reason = "no answer" if reply is None else \
                 f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}"
-            cell.outputs.append(_error("GraderConnectionError", "the notebook's kernel did not "
-                                       f"let the grader run this test ({reason})"))
+            cell.outputs.append(_error(REFUSED_ENAME, "the notebook's kernel did not let the "
+                                       f"grader run this test ({reason})"))
             if reply is None:
                 raise CellTimeoutError("the kernel did not answer")
             return
-        self._record(cell, run)
-        if run.lost is None:
-            if await self._reply_within(msg_id, CONNECT_TIMEOUT) is not None:
-                return
-        elif not await self.km.is_alive():
+        if run.lost is not None and not isinstance(run.lost, CallTimeout) and \
+                not await self.km.is_alive():
             raise DeadKernelError(str(run.lost))
-        if isinstance(run.lost, CallTimeout) or run.lost is None:
-            await self.km.interrupt_kernel()
+        self._record(cell, run)
+        if reply is not None:
+            return
+        if run.lost is None and await self._reply_within(msg_id, CONNECT_TIMEOUT) is not None:
+            return
+        await self.km.interrupt_kernel()
         if await self._reply_within(msg_id, INTERRUPT_GRACE) is None:
             if not await self.km.is_alive():
                 raise DeadKernelError("the kernel died")
@@ -383,7 +401,8 @@ class TrustedExecute(Execute):
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             try:
-                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=0.5))
+                msg = await ensure_async(self.kc.shell_channel.get_msg(
+                    timeout=max(0.05, min(0.5, end - time.monotonic()))))
             except Exception:  # queue.Empty
                 if self.km is not None and not await self.km.is_alive():
                     return None
@@ -408,6 +427,8 @@ class TrustedExecute(Execute):
             ename, evalue, lines = run.error
             if isinstance(run.lost, CallTimeout):
                 ename = TIMEOUT_ENAME
+            elif run.lost is not None:
+                ename = PROTOCOL_ENAME
             cell.outputs.append(NotebookNode(output_type="error", ename=ename, evalue=evalue,
                                              traceback=lines))
             return

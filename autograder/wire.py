@@ -25,7 +25,7 @@ import numpy as np
 #: NumPy dtype kinds that may cross (bool, signed, unsigned, float, complex).
 ARRAY_KINDS = "biufc"
 #: Largest frame either side accepts (bytes).
-MAX_FRAME = 512 * 1024**2
+MAX_FRAME = 128 * 1024**2
 _LEN = struct.Struct(">Q")
 
 

@@ -37,9 +37,9 @@ def _serve(conn: Connection, work: Callable[[Any], Any], threads: int) -> None:
 def _death(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
         try:
-            return f"killed by {signal.Signals(-exitcode).name}"
+            return f"was killed by {signal.Signals(-exitcode).name}"
         except ValueError:
-            return f"killed by signal {-exitcode}"
+            return f"was killed by signal {-exitcode}"
     return f"exited with status {exitcode}"
 
 
@@ -122,8 +122,8 @@ def run_in_workers(
                     if tries[i] < 2:
                         queue.append(i)
                     else:
-                        results[i] = failed(jobs[i], f"the grading process was {reason} "
-                                                     "twice; not graded")
+                        results[i] = failed(jobs[i], f"the grading process {reason} twice; "
+                                                     "not graded")
                         done += 1
                         if on_done:
                             on_done(results[i], done, len(jobs))

@@ -103,11 +103,17 @@ def grading_rows(submissions: int) -> list[str]:
         figures = grading_throughput(submissions)
     except Exception as err:  # report it in the table rather than lose every other figure
         return [row("grading, seconds per submission", f"failed: {err}"[:160])]
-    return [
-        row(f"grading {figures['submissions']} submissions of {LAB}, {n} worker(s)",
-            f"{seconds:.2f} s per submission", ratio=f"speed-up {figures['speedup'][n]:.2f}x")
-        for n, seconds in figures["seconds_per_submission"].items()
+    rows = [
+        row(f"grading {figures['submissions']} submissions of {LAB}, {n} worker(s), "
+            f"{'sandbox' if sandbox else 'no sandbox'}",
+            f"{seconds:.2f} s per submission",
+            ratio=f"speed-up {figures['speedup'][(n, sandbox)]:.2f}x")
+        for (n, sandbox), seconds in figures["seconds_per_submission"].items()
     ]
+    if figures["sandbox_cost"] is not None:
+        rows.append(row("grading: cost of the sandbox (1 worker)",
+                        f"{figures['sandbox_cost']:+.2f} s per submission"))
+    return rows
 
 
 def table(args: argparse.Namespace) -> str:

@@ -492,6 +492,8 @@ class Score:
             yield
         except AssertionError as err:
             self.parts.append((name, float(weight), str(err) or "a check failed"))
+        except MemoryError:  # a limit of the grading kernel: the whole cell, with its status
+            raise
         except Exception as err:  # the student's code raised: say which requirement
             self.parts.append((name, float(weight), "raised " + _describe_exception(err)))
         else:

@@ -1,35 +1,49 @@
-"""Grading under real conditions: broken, hostile and tampering submissions of lab 00_warmup.
+"""Grading a hostile class: broken, hostile and tampering submissions of lab 00_warmup.
 
-One ``python -m autograder grade`` run (two workers) grades every kind of submission below in
-a private copy of the lab; each test checks one student's row in grades.csv (exact score and
-status) and the gradebook. The perfect student graded in the same run proves that nothing
-one submission does reaches another.
+One ``python -m autograder grade`` run (two workers, sandbox on) grades every kind of
+submission below in a private copy of the course; each test checks one student's row in
+grades.csv (exact score and status). The perfect students graded in the same run prove that
+nothing one submission does reaches another, and the checks after the run that nothing
+outlives it: no process, no changed file in the checkout, the submissions byte for byte.
 
 Lab 00_warmup has three exercises: pairwise_sq_distances (3 points), stable_softmax (3) and
-autograd_gradient (4).
+autograd_gradient (4). Most attacks are a wrong answer plus code that would make it right if
+the attack worked: a score above "full minus that exercise" would mean the attack worked.
 """
 
 from __future__ import annotations
 
 import copy
 import csv
+import hashlib
+import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.bubblewrap import sandbox_problem
 from autograder.demo import solved_notebook
-from autograder.intake import restore_order, scan_for_patches
+from autograder.intake import restore_order
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = "00_warmup"
 NB = f"{LAB}.ipynb"
 TIMEOUT = 20
 FULL = 10
+PAIRWISE, SOFTMAX, AUTOGRAD = 3, 3, 4
+MARKER = "hostile-marker-7f3a"  # in the command line of every process an attack starts
+SECRET = "grader-secret-91c2"  # in the grader's environment; must not reach a kernel
+
+pytestmark = pytest.mark.skipif(sandbox_problem() is not None,
+                                reason=f"no grading sandbox here: {sandbox_problem()}")
 
 WRONG_PAIRWISE = '''def pairwise_sq_distances(X, Y):
     return np.zeros((len(X), len(Y)))'''
@@ -41,6 +55,8 @@ def softmax(z):
     return np.zeros(z.shape)'''
 WRONG_AUTOGRAD = '''def autograd_gradient(f, x):
     return np.zeros_like(x)'''
+RIGHT_PAIRWISE = '''def pairwise_sq_distances(X, Y):
+    return ((X[:, None, :] - Y[None, :, :]) ** 2).sum(axis=-1)'''
 
 
 def _solved(course_root: Path) -> nbformat.NotebookNode:
@@ -50,17 +66,26 @@ def _solved(course_root: Path) -> nbformat.NotebookNode:
 
 def _answer(nb, cell_id: str, source: str, keep: bool = False):
     """``nb`` with the answer cell ``cell_id`` replaced (``keep``: appended to the solution)."""
-    nb = nbformat.from_dict(nb)
+    nb = nbformat.from_dict(copy.deepcopy(nb))
     cell = next(c for c in nb.cells if c.id == cell_id)
     cell.source = cell.source + "\n\n" + source if keep else source
     return nb
 
 
-def _wrap(name: str, guard: str, action: str) -> str:
-    """Code that re-wraps the solved function ``name`` to do ``action`` when ``guard`` holds
-    (the visible test's input), and otherwise answer correctly."""
+def _wrap(name: str, action: str) -> str:
+    """Code that re-wraps the solved function ``name`` to do ``action`` when a test calls it
+    (through the grader's agent in the kernel), and otherwise answer correctly."""
     return (f"_right_{name} = {name}\n\n\ndef {name}(*args):\n"
-            f"    if {guard}:\n        {action}\n    return _right_{name}(*args)")
+            "    if any(f.function == 'serve_until' for f in __import__('inspect').stack()):\n"
+            f"        {action}\n    return _right_{name}(*args)")
+
+
+def _if_works(attack: str, then: str = RIGHT_PAIRWISE) -> str:
+    """``attack`` (indented into a try); if it does not raise, the right answer is defined."""
+    body = "\n".join("    " + line for line in attack.strip().splitlines())
+    right = "\n".join("    " + line for line in then.strip().splitlines())
+    return (f"\n\ntry:\n{body}\n{right}\n    print('attack worked')\n"
+            "except Exception as err:\n    print('attack failed:', type(err).__name__, err)")
 
 
 def _write(nb, path: Path) -> None:
@@ -68,12 +93,13 @@ def _write(nb, path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def build_submissions(course_root: Path, subs: Path) -> dict[str, tuple[float, str]]:
+def build_submissions(root: Path, subs: Path, out: Path, port: int) -> dict[str, tuple]:
     """Write every submission; return ``{student: (expected score, expected status)}``."""
-    solved = _solved(course_root)
-    released = nbformat.read(course_root / "labs" / LAB / NB, as_version=4)
+    solved = _solved(root)
+    released = nbformat.read(root / "labs" / LAB / NB, as_version=4)
     home = lambda student: subs / student / LAB  # noqa: E731
     expect: dict[str, tuple[float, str]] = {}
+    minus_pairwise = (FULL - PAIRWISE, "ok")
 
     _write(solved, home("perfect") / NB)
     expect["perfect"] = (FULL, "ok")
@@ -104,15 +130,15 @@ def build_submissions(course_root: Path, subs: Path) -> dict[str, tuple[float, s
     expect["two-notebooks"] = (0, f"several notebooks (a.ipynb, b.ipynb) and none named {NB}: "
                                   "not graded")
     home("missing").mkdir(parents=True)
-    expect["missing"] = (0, f"missing notebook {(home('missing') / NB).resolve()}")
+    expect["missing"] = (0, f"missing notebook {home('missing').absolute() / NB}")
 
-    # --- cells deleted, moved, edited -----------------------------------------------------
-    nb = nbformat.from_dict(solved)
+    # --- cells deleted, moved, edited, pasted twice ----------------------------------------
+    nb = nbformat.from_dict(copy.deepcopy(solved))
     nb.cells = [c for c in nb.cells if c.id not in ("test_stable_softmax", "autograd_gradient")]
     _write(nb, home("deleted-cells") / NB)
-    expect["deleted-cells"] = (6, "deleted answer cell autograd_gradient; deleted cell "
-                                  "test_stable_softmax put back")
-    nb = nbformat.from_dict(solved)
+    expect["deleted-cells"] = (FULL - AUTOGRAD, "deleted answer cell autograd_gradient; "
+                                                "deleted cell test_stable_softmax put back")
+    nb = nbformat.from_dict(copy.deepcopy(solved))
     ids = [c.id for c in nb.cells]
     i, j = ids.index("pairwise_sq_distances"), ids.index("test_pairwise_sq_distances")
     nb.cells[i], nb.cells[j] = nb.cells[j], nb.cells[i]
@@ -121,88 +147,283 @@ def build_submissions(course_root: Path, subs: Path) -> dict[str, tuple[float, s
     nb = _answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE)
     next(c for c in nb.cells if c.id == "test_pairwise_sq_distances").source = "pass"
     _write(nb, home("edited-tests") / NB)
-    expect["edited-tests"] = (7, "edited read-only cell test_pairwise_sq_distances: graded "
-                                 "with the original")
+    expect["edited-tests"] = (FULL - PAIRWISE, "edited read-only cell "
+                                               "test_pairwise_sq_distances: graded with the "
+                                               "original")
+    nb = nbformat.from_dict(copy.deepcopy(solved))
+    ids = [c.id for c in nb.cells]
+    copied = copy.deepcopy(nb.cells[ids.index("pairwise_sq_distances")])
+    copied.id = "pasted-copy"
+    nb.cells.insert(ids.index("pairwise_sq_distances") + 1, copied)
+    _write(nb, home("pasted-twice") / NB)
+    expect["pasted-twice"] = (FULL, "cell pairwise_sq_distances pasted twice: graded once "
+                                    "(the copy runs as your own code)")
 
     # --- limits and dying kernels ---------------------------------------------------------
-    visible = "args[0].shape == (2, 2)"  # the visible test's X
     _write(_answer(solved, "pairwise_sq_distances",
-                   _wrap("pairwise_sq_distances", visible, "while True:\n            pass"),
-                   keep=True), home("endless-loop") / NB)
-    expect["endless-loop"] = (7, f"timeout in cell test_pairwise_sq_distances (over "
-                                 f"{TIMEOUT} s)")
-    _write(_answer(solved, "stable_softmax",
-                   _wrap("log_sum_exp", "args[0].shape == (2, 3)",
-                         "_hog = np.ones(int(6e8))  # 4.8 GB"), keep=True),
+                   _wrap("pairwise_sq_distances", "while True:\n            pass"), keep=True),
+           home("endless-loop") / NB)
+    expect["endless-loop"] = (FULL - PAIRWISE, f"timeout in cell test_pairwise_sq_distances "
+                                               f"(over {TIMEOUT} s)")
+    _write(_answer(solved, "stable_softmax", "_hog = np.ones(int(6e8))  # 4.8 GB", keep=True),
            home("memory-hog") / NB)
-    expect["memory-hog"] = (7, "memory limit hit in cell test_stable_softmax")
+    expect["memory-hog"] = (FULL, "memory limit hit in cell stable_softmax")
     _write(_answer(solved, "pairwise_sq_distances",
-                   _wrap("pairwise_sq_distances", visible, "__import__('os')._exit(3)"),
-                   keep=True), home("os-exit") / NB)
-    expect["os-exit"] = (7, "kernel died in cell test_pairwise_sq_distances (restarted)")
+                   _wrap("pairwise_sq_distances", "__import__('os')._exit(3)"), keep=True),
+           home("os-exit") / NB)
+    expect["os-exit"] = (FULL - PAIRWISE, "kernel died in cell test_pairwise_sq_distances "
+                                          "(restarted)")
     _write(_answer(solved, "autograd_gradient",
-                   _wrap("autograd_gradient", "True", "__import__('ctypes').string_at(0)"),
-                   keep=True), home("segfault") / NB)
-    expect["segfault"] = (6, "kernel died in cell test_autograd_gradient (restarted)")
-    _write(_answer(solved, "stable_softmax",
-                   _wrap("log_sum_exp", "True", "print('spam ' * 1_000_000)"), keep=True),
+                   _wrap("autograd_gradient", "__import__('ctypes').string_at(0)"), keep=True),
+           home("segfault") / NB)
+    expect["segfault"] = (FULL - AUTOGRAD, "kernel died in cell test_autograd_gradient "
+                                           "(restarted)")
+    _write(_answer(solved, "stable_softmax", "print('spam ' * 1_000_000)", keep=True),
            home("huge-print") / NB)
-    expect["huge-print"] = (FULL, "output cut in cell test_stable_softmax (over the size "
-                                  "limit)")
+    expect["huge-print"] = (FULL, "output cut in cell stable_softmax (over the size limit)")
+    _write(_answer(solved, "pairwise_sq_distances", f'''
+import subprocess
+children = []
+try:
+    for _ in range(150):
+        children.append(subprocess.Popen(["sh", "-c", "sleep 60 # {MARKER}"]))
+except OSError as err:
+    print("stopped:", type(err).__name__)
+print("started", len(children), "processes")
+for child in children:
+    child.kill()
+    child.wait()''', keep=True), home("fork-bomb") / NB)
+    expect["fork-bomb"] = (FULL, "ok")
+    _write(_answer(solved, "pairwise_sq_distances", f'''
+import subprocess, sys
+subprocess.Popen([sys.executable, "-c", "import time, pathlib; time.sleep(6); "
+                  "pathlib.Path({str(out / 'grades.csv')!r}).write_text('rewritten'); "
+                  "time.sleep(60)", "{MARKER}"], start_new_session=True)''', keep=True),
+           home("orphan-process") / NB)
+    expect["orphan-process"] = (FULL, "ok")
+    _write(_answer(solved, "pairwise_sq_distances", '''
+import os, signal
+for pid in (os.getppid(), 1, -1):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError as err:
+        print(pid, type(err).__name__)''', keep=True), home("kill-grader") / NB)
+    expect["kill-grader"] = (FULL, "ok")
 
-    # --- tampering -------------------------------------------------------------------------
+    # --- the sandbox: what a kernel must not see or touch -----------------------------------
+    solution_nb = root / "solutions" / LAB / NB
+    _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + _if_works(
+        f"open({str(solution_nb)!r}).read()")), home("read-solutions") / NB)
+    expect["read-solutions"] = minus_pairwise
+    _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + _if_works(f'''
+import glob, sqlite3
+found = glob.glob("/tmp/**/*.db", recursive=True) + glob.glob("../../**/*.db", recursive=True)
+found += [{str(out / 'gradebook.db')!r}]
+sqlite3.connect("file:" + [p for p in found if __import__("os").path.exists(p)][0] + "?mode=ro",
+                uri=True).execute("select * from grade_cells").fetchall()''')),
+        home("read-gradebook") / NB)
+    expect["read-gradebook"] = minus_pairwise
+    _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + _if_works(f'''
+import os
+for pid in os.listdir("/proc"):
+    if pid.isdigit():
+        print(open(f"/proc/{{pid}}/cmdline").read().replace(chr(0), " ")[:200])
+open({str(subs / 'perfect' / LAB / NB)!r}).read()''')), home("read-classmate") / NB)
+    expect["read-classmate"] = minus_pairwise
+    grading_py = REPO / "course_lib" / "grading.py"
+    _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + _if_works(f'''
+import course_lib.grading
+for path in (course_lib.grading.__file__, {str(grading_py)!r}):
+    try:
+        with open(path, "a") as fh:
+            fh.write("\\ncheck_close = lambda *args, **kwargs: None\\n")
+    except OSError as err:
+        print(path, type(err).__name__)
+import course_lib, os
+assert os.access(os.path.dirname(course_lib.__file__), os.W_OK)''')),
+        home("write-package") / NB)
+    expect["write-package"] = minus_pairwise
+    _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + _if_works(f'''
+import shutil
+open({str(out / 'gradebook.db')!r}, "w").write("gone")
+shutil.rmtree({str(out / 'feedback')!r})
+open({str(subs / 'zz-later' / LAB / NB)!r}, "w").write("{{}}")''')), home("write-outputs") / NB)
+    expect["write-outputs"] = minus_pairwise
+    _write(solved, home("zz-later") / NB)
+    expect["zz-later"] = (FULL, "ok")
+    shadow = home("shadow-import")
+    _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE), shadow / NB)
+    (shadow / "course_lib").mkdir()
+    (shadow / "course_lib" / "__init__.py").write_text("")
+    (shadow / "course_lib" / "grading.py").write_text(
+        "def check_close(*args, **kwargs):\n    pass\n\n\ncheck_true = check_close\n")
+    expect["shadow-import"] = minus_pairwise
+    _write(_answer(solved, "pairwise_sq_distances", _if_works(f'''
+s = __import__("socket").create_connection(("127.0.0.1", {port}), timeout=3)
+s.sendall(b"{MARKER}")''', then="pass"), keep=True), home("network") / NB)
+    expect["network"] = (FULL, "ok")
+    _write(_answer(solved, "pairwise_sq_distances",
+                   f"import os\nprint(sorted(os.environ))\nprint({SECRET!r} in str(os.environ))",
+                   keep=True), home("environment") / NB)
+    expect["environment"] = (FULL, "ok")
+    home("symlink").mkdir(parents=True)
+    (home("symlink") / NB).symlink_to(solution_nb)
+    expect["symlink"] = (0, f"{NB} is a symbolic link, not a notebook: not graded")
+    big = home("too-big")
+    _write(solved, big / NB)
+    (big / "data.bin").write_bytes(os.urandom(29 * 1024**2))
+    expect["too-big"] = (0, "submission larger than 20 MB (notebook outputs or data files?): "
+                            "not graded")
+
+    # --- the answer key: the library's reference is not in the kernel ------------------------
+    _write(_answer(solved, "stable_softmax", WRONG_SOFTMAX + '''
+
+
+def softmax(z):
+    from course_lib.engine import functional as F
+    return F.softmax(z)'''), home("reference-import") / NB)
+    expect["reference-import"] = (FULL - SOFTMAX, "ok")
+    _write(_answer(solved, "stable_softmax", WRONG_SOFTMAX + '''
+
+
+import importlib
+softmax = getattr(importlib.import_module("course_lib.engine." + "functional"), "soft" + "max")'''),
+        home("reference-getattr") / NB)
+    expect["reference-getattr"] = (FULL - SOFTMAX, "ok")
+    _write(_answer(solved, "stable_softmax", WRONG_SOFTMAX + '''
+
+
+import inspect, types
+from course_lib.engine import functional as F
+try:
+    exec(inspect.getsource(F.softmax).replace("def softmax", "def softmax"), globals())
+except Exception as err:
+    print(type(err).__name__)
+try:
+    softmax = types.FunctionType(F.softmax.__code__, globals(), "softmax")
+except Exception as err:
+    print(type(err).__name__)'''), home("reference-code") / NB)
+    expect["reference-code"] = (FULL - SOFTMAX, "ok")
+
+    # --- tests run in the grader: hooks and patches in the kernel change nothing -----------
+    _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + '''
+
+
+ip = get_ipython()
+ip.set_custom_exc((Exception,), lambda shell, etype, evalue, tb, tb_offset=None: None)
+ip.events.register("post_run_cell", lambda result: setattr(result, "error_in_exec", None))'''),
+        home("custom-exc") / NB)
+    expect["custom-exc"] = minus_pairwise
+    _write(_answer(solved, "stable_softmax", WRONG_SOFTMAX + '''
+
+
+import course_lib.grading as g
+_saved = dict(vars(g))
+def _swap(*args):
+    for name in ("check_close", "check_true", "check_shape", "check_equal"):
+        setattr(g, name, lambda *a, **k: None)
+def _restore(*args):
+    vars(g).update(_saved)
+get_ipython().events.register("pre_run_cell", _swap)
+get_ipython().events.register("post_run_cell", _restore)'''), home("swap-checks") / NB)
+    expect["swap-checks"] = (FULL - SOFTMAX, "ok")
+    _write(_answer(solved, "autograd_gradient", WRONG_AUTOGRAD + _if_works('''
+import glob, sqlite3
+db = (glob.glob("/tmp/**/*.db", recursive=True) + glob.glob("../../../*.db"))[0]
+sqlite3.connect(db).execute("create trigger t after update on grade begin "
+                            "update grade set auto_score = 4; end")''', then="pass")),
+        home("gradebook-trigger") / NB)
+    expect["gradebook-trigger"] = (FULL - AUTOGRAD, "ok")
+    _write(_answer(solved, "pairwise_sq_distances", '''
+class AlwaysEqual:
+    shape = property(lambda self: (2, 2))
+    __eq__ = lambda self, other: True
+    __bool__ = lambda self: True
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__
+    __float__ = lambda self: 0.0
+
+
+def pairwise_sq_distances(X, Y):
+    return AlwaysEqual()'''), home("always-equal") / NB)
+    expect["always-equal"] = minus_pairwise
+    _write(_answer(solved, "pairwise_sq_distances",
+                   "import sys\nsys.modules.pop('_autograder_agent', None)", keep=True),
+           home("remove-agent") / NB)
+    expect["remove-agent"] = (0, "the kernel refused the grader in test_pairwise_sq_distances, "
+                                 "test_stable_softmax, test_autograd_gradient (no points for "
+                                 "those cells)")
+    _write(_answer(solved, "pairwise_sq_distances", '''
+import sys, types, socket, json, struct
+def _serve(path):
+    s = socket.socket(socket.AF_UNIX); s.connect(path)
+    head = json.dumps({"op": "reply", "value": True}).encode()
+    while True:
+        if not s.recv(1 << 20):
+            return
+        s.sendall(struct.pack(">Q", len(head)) + head + struct.pack(">Q", 0))
+sys.modules["_autograder_agent"] = types.SimpleNamespace(serve=_serve)''', keep=True),
+        home("fake-agent") / NB)
+    expect["fake-agent"] = (0, "the kernel broke the grading protocol in "
+                               "test_pairwise_sq_distances, test_stable_softmax, "
+                               "test_autograd_gradient (no points for those cells)")
     _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + (
-        "\n\n\nimport course_lib.grading\n"
-        "course_lib.grading.check_close = lambda *args, **kwargs: None")),
-        home("patch-grading") / NB)
-    expect["patch-grading"] = (7, "suspicious code: assigns course_lib.grading.check_close; "
-                                  "tampering in test_pairwise_sq_distances: "
-                                  "course_lib.grading.check_close was replaced (no points for "
-                                  "those cells)")
-    _write(_answer(solved, "stable_softmax", WRONG_SOFTMAX + (
-        "\n\n\nnp.abs = lambda x: 0.0 * x\nnp.isnan = lambda x: np.zeros(np.shape(x), bool)\n"
-        "np.max = lambda *args, **kwargs: 0.0")), home("patch-numpy") / NB)
-    expect["patch-numpy"] = (7, "suspicious code: assigns numpy.abs, assigns numpy.isnan, "
-                                "assigns numpy.max; tampering in test_stable_softmax: "
-                                "numpy.abs was replaced; numpy.isnan was replaced; numpy.max "
-                                "was replaced (no points for those cells)")
-    _write(_answer(solved, "autograd_gradient", WRONG_AUTOGRAD + (
-        "\n\n\nimport builtins\nsetattr(builtins, 'isinstance', lambda *args: True)")),
-        home("patch-builtins") / NB)
-    # isinstance patched breaks IPython itself: the kernel stops answering after that cell,
-    # is restarted without it, and autograd_gradient is then undefined
-    expect["patch-builtins"] = (6, "suspicious code: calls setattr(builtins, ...); kernel "
-                                   "stopped answering in cell autograd_gradient (restarted)")
-    _write(_answer(solved, "autograd_gradient", WRONG_AUTOGRAD + (
-        "\n\n\nimport builtins\nbuiltins.abs = lambda x: 0.0")), home("patch-abs") / NB)
-    expect["patch-abs"] = (6, "suspicious code: assigns builtins.abs; tampering in "
-                              "test_autograd_gradient: builtins.abs was replaced (no points for "
-                              "those cells)")
-    _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + (
-        "\n\n\n_wrong = pairwise_sq_distances\n\n\ndef pairwise_sq_distances(X, Y):\n"
-        "    import course_lib.grading as g\n"
-        "    if X.shape == (2, 2):\n"
-        "        g.check_close.__code__ = (lambda *args, **kwargs: None).__code__\n"
-        "    return _wrong(X, Y)")), home("patch-during-test") / NB)
-    expect["patch-during-test"] = (7, "suspicious code: assigns "
-                                      "course_lib.grading.check_close.__code__; "
-                                      "tampering in test_pairwise_sq_distances: "
-                                      "course_lib.grading.check_close was replaced (no points "
-                                      "for those cells)")
-    _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + (
-        "\n\n\n_wrong = pairwise_sq_distances\n\n\ndef pairwise_sq_distances(X, Y):\n"
-        "    globals()['check_close'] = lambda *args, **kwargs: None\n"
-        "    return _wrong(X, Y)")), home("rebind-name") / NB)
-    expect["rebind-name"] = (7, "tampering in test_pairwise_sq_distances: check_close was "
-                                "rebound while the test ran (no points for those cells)")
-    _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + (
-        "\n\n\nimport sys\nimport types\n_fake = types.ModuleType('course_lib.grading')\n"
+        "\n\n\nimport numpy\nnumpy.abs = lambda x: 0.0 * x\nnumpy.allclose = lambda *a, **k: "
+        "True\nimport builtins\nbuiltins.abs = lambda x: 0.0\nimport sys, types\n"
+        "_fake = types.ModuleType('course_lib.grading')\n"
         "_fake.check_close = lambda *args, **kwargs: None\n"
-        "sys.modules['course_lib.grading'] = _fake")), home("fake-module") / NB)
-    expect["fake-module"] = (7, "suspicious code: assigns sys.modules[...]; tampering in "
-                                "test_pairwise_sq_distances: sys.modules['course_lib.grading'] "
-                                "was replaced (no points for those cells)")
+        "sys.modules['course_lib.grading'] = _fake")), home("patch-libraries") / NB)
+    expect["patch-libraries"] = minus_pairwise
+
+    # --- student folder names nbgrader, a shell or a spreadsheet would choke on ---------------
+    for name in NAMES:
+        _write(solved, subs / name / LAB / NB)
+        expect[name] = (FULL, "ok")
+    # the XSS student: scripts in Markdown and in outputs
+    nb = nbformat.from_dict(copy.deepcopy(solved))
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(
+        "<script>alert('md')</script><img src=x onerror=alert('md')>"
+        "<iframe src='https://example.org'></iframe>[link](javascript:alert('md'))"))
+    nb = _answer(nb, "pairwise_sq_distances", '''
+from IPython.display import HTML, SVG, display
+display(HTML("<script>alert('out')</script><img src=x onerror=alert('out')><iframe></iframe>"))
+display(SVG('<svg xmlns="http://www.w3.org/2000/svg"><script>alert("svg")</script></svg>'))''',
+                 keep=True)
+    _write(nb, home("script-injection") / NB)
+    expect["script-injection"] = (FULL, "ok")
     return expect
+
+
+#: Student folder names that broke the grader before (brackets, newline, a leading dot or
+#: underscore, '+', a formula, an ANSI escape, spaces, Unicode).
+NAMES = ["[ab]c", "new\nline", "_alice", ".bob", "a+b", '=HYPERLINK("x","y")',
+         "\x1b[31mred", "with space", "Ünïcødé"]
+
+
+def _tree_digest(folder: Path) -> dict[str, str]:
+    """Every file and link under ``folder`` with a digest of its bytes (or its target)."""
+    digest = {}
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        for name in files + [d for d in dirs if (Path(top) / d).is_symlink()]:
+            path = Path(top) / name
+            key = str(path.relative_to(folder))
+            digest[key] = ("link:" + os.readlink(path) if path.is_symlink()
+                           else hashlib.sha256(path.read_bytes()).hexdigest())
+    return digest
+
+
+def _marker_processes() -> list[str]:
+    done = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True)
+    return [line for line in done.stdout.splitlines()
+            if MARKER in line and "ps -eo" not in line]
+
+
+def _git_status() -> str:
+    return subprocess.run(["git", "status", "--porcelain", "--ignored=no"], cwd=REPO,
+                          capture_output=True, text=True).stdout
+
+
+def _unescape(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:2] in "=+-@\t\r" else cell
 
 
 @pytest.fixture(scope="module")
@@ -211,47 +432,83 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     for folder in ("solutions", "labs"):
         shutil.copytree(REPO / folder / LAB, root / folder / LAB)
-    subs = root / "submissions"
-    expect = build_submissions(root, subs)
-    out = root / "out"
+    subs, out = root / "submissions", root / "out"
+    connections: list[bytes] = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(1.0)
+    stop = threading.Event()
+
+    def listen() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            connections.append(conn.recv(100))
+            conn.close()
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    expect = build_submissions(root, subs, out, server.getsockname()[1])
+    before_subs, before_repo = _tree_digest(subs), _git_status()
+    grading_py = (REPO / "course_lib" / "grading.py").read_bytes()
+    env = {**os.environ, "AUTOGRADER_TEST_SECRET": SECRET}
     done = subprocess.run(
         [sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
          "--workers", "2", "--timeout", str(TIMEOUT), "--memory", "4G"],
-        cwd=root, capture_output=True, text=True, timeout=900,
+        cwd=root, capture_output=True, text=True, timeout=1500, env=env,
     )
+    grades_right_after = (out / "grades.csv").read_bytes() if (out / "grades.csv").exists() \
+        else b""
+    time.sleep(8)  # the orphan attack would rewrite grades.csv 6 s after it started
+    after = {
+        "processes": _marker_processes(), "subs": _tree_digest(subs), "repo": _git_status(),
+        "grading_py": (REPO / "course_lib" / "grading.py").read_bytes() == grading_py,
+        "grades_unchanged": (out / "grades.csv").read_bytes() == grades_right_after,
+        "subs_unchanged": _tree_digest(subs) == before_subs,
+        "repo_unchanged": _git_status() == before_repo,
+    }
+    stop.set()
+    listener.join(timeout=5)
+    server.close()
     assert done.returncode == 0, done.stdout + done.stderr
     with open(out / "grades.csv", newline="") as fh:
-        rows = {row["student_id"]: row for row in csv.DictReader(fh)}
-    return expect, rows, out, done, root
+        rows = {_unescape(row["student_id"]): row for row in csv.DictReader(fh)}
+    return {"expect": expect, "rows": rows, "out": out, "done": done, "root": root,
+            "after": after, "connections": connections}
 
 
 KINDS = [
     "perfect", "untouched", "bad-json", "empty", "not-a-notebook", "nbformat3", "wrong-name",
-    "two-notebooks", "missing", "deleted-cells", "reordered", "edited-tests", "endless-loop",
-    "memory-hog", "os-exit", "segfault", "huge-print", "patch-grading", "patch-numpy",
-    "patch-builtins", "patch-abs", "patch-during-test", "rebind-name", "fake-module",
+    "two-notebooks", "missing", "deleted-cells", "reordered", "edited-tests", "pasted-twice",
+    "endless-loop", "memory-hog", "os-exit", "segfault", "huge-print", "fork-bomb",
+    "orphan-process", "kill-grader", "read-solutions", "read-gradebook", "read-classmate",
+    "write-package", "write-outputs", "zz-later", "shadow-import", "network", "environment",
+    "symlink", "too-big", "reference-import", "reference-getattr", "reference-code",
+    "custom-exc", "swap-checks", "gradebook-trigger", "always-equal", "remove-agent",
+    "fake-agent", "patch-libraries", "script-injection", *NAMES,
 ]
 
 
-def test_every_submission_has_exactly_one_row(run):
-    expect, rows, out, _, _ = run
-    assert sorted(rows) == sorted(expect) == sorted(KINDS)
-    with open(out / "grades.csv", newline="") as fh:
+def test_every_student_folder_has_exactly_one_row(run):
+    assert sorted(run["rows"]) == sorted(run["expect"]) == sorted(KINDS)
+    with open(run["out"] / "grades.csv", newline="") as fh:
         assert len(list(csv.DictReader(fh))) == len(KINDS)
 
 
 @pytest.mark.parametrize("student", KINDS)
 def test_submission_gets_its_exact_score_and_status(run, student):
-    expect, rows, _, _, _ = run
-    score, status = expect[student]
-    row = rows[student]
+    score, status = run["expect"][student]
+    row = run["rows"][student]
     assert (float(row["score"]), row["status"]) == (score, status)
     assert row["max_score"] == str(FULL)
 
 
-def test_gradebook_matches_the_csv_and_the_perfect_student_is_untouched(run):
-    expect, rows, out, _, _ = run
-    with Gradebook(f"sqlite:///{out / 'gradebook.db'}", "") as gb:
+def test_gradebook_matches_the_csv_and_the_perfect_student_has_every_point(run):
+    expect, rows = run["expect"], run["rows"]
+    with Gradebook(f"sqlite:///{run['out'] / 'gradebook.db'}", "") as gb:
         scores = {s: gb.find_submission(LAB, s).score for s in expect}
         perfect = {g.name: g.auto_score
                    for g in gb.find_submission_notebook(LAB, LAB, "perfect").grades}
@@ -260,46 +517,75 @@ def test_gradebook_matches_the_csv_and_the_perfect_student_is_untouched(run):
                        "test_autograd_gradient": 4.0}
 
 
+def test_nothing_a_submission_started_outlives_the_run(run):
+    assert run["after"]["processes"] == []
+    assert run["after"]["grades_unchanged"]
+
+
+def test_the_checkout_and_the_submissions_are_unchanged(run):
+    assert run["after"]["grading_py"]
+    assert run["after"]["repo_unchanged"], run["after"]["repo"]
+    assert run["after"]["subs_unchanged"]
+
+
+def _cell_output(run, student: str, cell_id: str) -> str:
+    nb = nbformat.read(run["out"] / "autograded" / student / LAB / NB, as_version=4)
+    cell = next(c for c in nb.cells if c.id == cell_id)
+    return "".join(o.get("text", "") for o in cell.outputs)
+
+
+def test_the_process_cap_stops_a_fork_bomb(run):
+    text = _cell_output(run, "fork-bomb", "pairwise_sq_distances")
+    started = int(text.split("started ")[1].split()[0])
+    assert "stopped: BlockingIOError" in text
+    assert 0 < started < 64
+
+
+def test_kernels_have_no_network_and_no_grader_environment(run):
+    assert run["connections"] == []
+    assert "attack failed" in _cell_output(run, "network", "pairwise_sq_distances")
+    text = _cell_output(run, "environment", "pairwise_sq_distances")
+    assert "False" in text and "AUTOGRADER_TEST_SECRET" not in text
+
+
+def test_every_attack_on_the_course_failed_inside_the_kernel(run):
+    for student in ("read-solutions", "read-gradebook", "read-classmate", "write-package",
+                    "write-outputs"):
+        assert "attack failed" in _cell_output(run, student, "pairwise_sq_distances"), student
+
+
+def test_feedback_carries_no_script_from_the_student(run):
+    html = (run["out"] / "feedback" / "script-injection" / LAB / f"{LAB}.html").read_text()
+    for bad in ("alert('md')", "alert('out')", 'alert("svg")', "onerror", "<iframe",
+                "javascript:"):
+        assert bad not in html, bad
+
+
 def test_huge_output_is_cut_in_the_feedback(run):
-    _, _, out, _, _ = run
-    feedback = out / "feedback" / "huge-print" / LAB / f"{LAB}.html"
+    feedback = run["out"] / "feedback" / "huge-print" / LAB / f"{LAB}.html"
     assert feedback.stat().st_size < 3_000_000
-    nb = nbformat.read(out / "autograded" / "huge-print" / LAB / NB, as_version=4)
+    nb = nbformat.read(run["out"] / "autograded" / "huge-print" / LAB / NB, as_version=4)
     text = sum(len(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
     assert text < 400_000
 
 
-def test_grading_leaves_the_course_files_alone(run):
-    _, _, _, _, root = run
-    for folder in ("solutions", "labs"):
-        assert not any(p.name != NB for p in (root / folder / LAB).rglob("*") if p.is_file())
-        assert (root / folder / LAB / NB).read_bytes() == (REPO / folder / LAB / NB).read_bytes()
+def test_spreadsheet_formulas_and_control_characters_are_escaped(run):
+    raw = (run["out"] / "grades.csv").read_text()
+    assert "\n=HYPERLINK" not in raw and "'=HYPERLINK" in raw
+    assert "\x1b" not in run["done"].stdout
+    assert "\\x1b[31mred" in run["done"].stdout
 
 
 def test_summary_table_and_plot(run):
-    _, _, out, done, _ = run
-    with open(out / "summary.csv", newline="") as fh:
+    with open(run["out"] / "summary.csv", newline="") as fh:
         summary = {row["exercise"]: row for row in csv.DictReader(fh)}
     assert list(summary) == ["test_pairwise_sq_distances", "test_stable_softmax",
                              "test_autograd_gradient"]
     assert {row["n"] for row in summary.values()} == {str(len(KINDS))}
-    assert (out / "summary.png").stat().st_size > 10_000
-    assert "test_pairwise_sq_distances" in done.stdout and "partial" in done.stdout
+    assert (run["out"] / "summary.png").stat().st_size > 10_000
 
 
 # --- fast unit checks ----------------------------------------------------------------------
-
-
-def test_static_scan_names_library_assignments():
-    found = scan_for_patches([
-        "import numpy as np\nnp.allclose = lambda *a: True",
-        "from course_lib import grading\ngrading.check_close = print",
-        "import builtins\nsetattr(builtins, 'len', None)",
-        "def f():\n    f.__code__ = g.__code__",
-        "x = 1\nclass A:\n    pass\nA.y = 2",
-    ])
-    assert found == ["assigns numpy.allclose", "assigns course_lib.grading.check_close",
-                     "calls setattr(builtins, ...)", "assigns f.__code__"]
 
 
 def test_restore_order_keeps_student_cells_with_the_cell_above():

@@ -1,0 +1,264 @@
+"""The boundary between the grader and a grading kernel, piece by piece.
+
+The wire format carries data only and refuses what is not; the proxy never lets the kernel
+decide a comparison; a worker that dies costs one job; the answer key is not in the sandbox's
+course_lib; a sandboxed kernel sees no course, no network, and cannot outlive its grader.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import answer_key, bubblewrap
+from autograder.proxy import KernelSession, ProtocolError, Remote
+from autograder.trusted import free_names
+from autograder.wire import Decoder, Encoder, WireError, receive, send
+from autograder.workers import run_in_workers
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _no_handles(obj):
+    raise TypeError(f"not data: {type(obj).__name__}")
+
+
+def roundtrip(value):
+    encoder = Encoder(_no_handles)
+    data = json.loads(json.dumps(encoder.encode(value)))
+    return Decoder(encoder.buffers, lambda d: ("resolved", d)).decode(data)
+
+
+# --- wire ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, -2**70, 2.5, float("inf"), "text", [1, (2, 3)], {"a": 1, (1, 2): "b"},
+    np.float32(1.5), np.int64(7), np.bool_(False), np.array(3.0), np.zeros((0, 3)),
+    np.arange(12, dtype=np.int16).reshape(3, 4).T, np.array([1 + 2j]),
+])
+def test_wire_round_trip_keeps_value_type_dtype_and_shape(value):
+    back = roundtrip(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        assert type(back) is type(value)
+        assert back.dtype == value.dtype and np.shape(back) == np.shape(value)
+        np.testing.assert_array_equal(back, value)
+    else:
+        assert back == value and type(back) is type(value)
+
+
+def test_wire_sends_torch_tensors_as_their_detached_data():
+    import torch
+
+    t = torch.arange(6.0, requires_grad=True).reshape(2, 3) * 2
+    back = roundtrip(t)
+    assert isinstance(back, torch.Tensor) and not back.requires_grad
+    assert torch.equal(back, t.detach())
+
+
+def test_wire_sends_objects_and_subclasses_of_data_as_handles():
+    class Sneaky(float):
+        def __eq__(self, other):
+            return True
+
+    handles = []
+    encoder = Encoder(lambda obj: handles.append(obj) or {"__handle__": len(handles)})
+    encoder.encode([Sneaky(1.0), object(), np.array([object()])])
+    assert [type(h).__name__ for h in handles] == ["Sneaky", "object", "ndarray"]
+
+
+@pytest.mark.parametrize("data, buffers, message", [
+    ({"__nd__": 0, "dtype": "|O", "shape": [1]}, [b"\0" * 8], "may not cross"),
+    ({"__nd__": 0, "dtype": "<f8", "shape": [2]}, [b"\0" * 8], "needs 16 bytes, got 8"),
+    ({"__nd__": 3, "dtype": "<f8", "shape": [1]}, [b"\0" * 8], "refers to buffer 3"),
+    ({"__nd__": 0, "dtype": "<f8", "shape": [-1]}, [b"\0" * 8], "bad array shape"),
+    ({"__pickle__": "gASVAAAAAAAAAAB9lC4="}, [], "unknown value"),
+    ({"__dict__": [[[1], 2]]}, [], "bad dict key"),
+])
+def test_wire_refuses_what_is_not_data(data, buffers, message):
+    with pytest.raises(WireError, match=message):
+        Decoder(buffers, _no_handles).decode(data)
+
+
+def test_wire_refuses_oversized_frames_before_reading_them():
+    a, b = socket.socketpair()
+    a.sendall(struct.pack(">Q", 2**40))
+    with pytest.raises(WireError, match="frame larger"):
+        receive(b)
+    a.close()
+    b.close()
+
+
+# --- proxy ---------------------------------------------------------------------------------
+
+
+def _fake_kernel(replies):
+    """A socket pair whose far end answers each request with the next of ``replies``."""
+    grader, kernel = socket.socketpair()
+
+    def serve():
+        for header in replies:
+            receive(kernel)
+            send(kernel, header)
+        kernel.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return KernelSession(grader, time.monotonic() + 10)
+
+
+def test_handles_never_ask_the_kernel_for_comparisons_or_truth():
+    handle_data = {"__handle__": 1, "type": "AlwaysEqual", "callable": False}
+    session = _fake_kernel([{"op": "reply", "value": {"__dict__": [["x", handle_data]]}}])
+    handle = session.names(["x"])["x"]
+    assert isinstance(handle, Remote)
+    assert (handle == 3) is False and handle != 3
+    with pytest.raises(TypeError, match="no truth value"):
+        bool(handle)
+
+
+def test_a_kernel_that_answers_out_of_protocol_breaks_only_its_cell():
+    session = _fake_kernel([{"op": "reply", "value": True}])
+    with pytest.raises(ProtocolError, match="names request"):
+        session.names(["f"])
+
+
+def test_student_exceptions_come_back_as_builtin_types_with_where():
+    session = _fake_kernel([{"op": "error", "type": "IndexError", "message": "tuple index out "
+                             "of range", "where": "softmax, line 3"}])
+    with pytest.raises(IndexError, match=r"tuple index out of range \(raised in softmax, line "
+                                         r"3\)"):
+        session.request("getattr", target=1, name="x")
+
+
+def test_free_names_are_what_a_test_reads_without_defining():
+    source = ("import numpy as np\nfrom course_lib.grading import check_close\n"
+              "x = np.ones(3)\ndef helper(v):\n    return softmax(v) + x\n"
+              "check_close(helper(x), expected, name='s')\n[y for y in range(3)]\nlen(x)")
+    assert free_names(source) == ["expected", "softmax"]
+
+
+# --- workers -------------------------------------------------------------------------------
+
+
+def _job(n: int) -> int:
+    if n == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n * 10
+
+
+def _job_failed(n: int, reason: str) -> str:
+    return f"{n}: {reason}"
+
+
+def test_a_killed_worker_costs_only_its_job_which_is_retried_once():
+    results = run_in_workers([1, 2, 3, 4, 5], _job, _job_failed, workers=2)
+    assert results == [10, 20, "3: the grading process was killed by SIGKILL twice; not "
+                               "graded", 40, 50]
+
+
+# --- answer key ----------------------------------------------------------------------------
+
+
+def _notebook_with_key(key: dict) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["course_lib"] = {"answer_key": key}
+    return nb
+
+
+def test_redacted_course_lib_has_no_code_of_the_answer_and_delegates(tmp_path):
+    key = {"course_lib.engine.functional.relu_forward": "relu_forward",
+           "course_lib.autograd.Value.__mul__": "Value"}
+    copy = answer_key.redacted_course_lib(_notebook_with_key(key), "01_backprop", tmp_path)
+    functional = (copy / "engine" / "functional.py").read_text()
+    assert "def relu_forward" not in functional and "def relu_backward" in functional
+    assert not any("functional" in p.name for p in copy.rglob("*.pyc")
+                   if "__pycache__" not in p.parts and p.suffix == ".pyc")
+    script = (
+        "import sys, __main__\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "from course_lib.engine import functional as F\n"
+        "try:\n    F.relu_forward(1)\nexcept NotImplementedError as err:\n    print(err)\n"
+        "__main__.relu_forward = lambda x: ('mine', x)\n"
+        "print(F.relu_forward(2))\n"
+        "__main__.relu_forward = lambda x: F.relu_forward(x)\n"
+        "try:\n    F.relu_forward(3)\nexcept NotImplementedError:\n    print('no loop')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=tmp_path)
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("course_lib.engine.functional.relu_forward is part of what lab "
+                               "01_backprop asks you to write (relu_forward)"), done.stderr
+    assert lines[1:] == ["('mine', 2)", "no loop"]
+
+
+def test_answer_key_entries_that_name_nothing_are_refused(tmp_path):
+    nb = _notebook_with_key({"course_lib.engine.functional.no_such_thing": "x"})
+    with pytest.raises(answer_key.AnswerKeyError, match="no definition of no_such_thing"):
+        answer_key.redacted_course_lib(nb, "lab", tmp_path)
+
+
+def test_every_lab_answer_key_names_real_definitions(tmp_path):
+    for source in sorted((REPO / "solutions").glob("*/*.ipynb")):
+        nb = nbformat.read(source, as_version=4)
+        answer_key.redacted_course_lib(nb, source.stem, tmp_path / source.stem)
+
+
+# --- the sandbox itself --------------------------------------------------------------------
+
+needs_sandbox = pytest.mark.skipif(bubblewrap.sandbox_problem() is not None,
+                                   reason=f"no sandbox here: {bubblewrap.sandbox_problem()}")
+
+
+def _in_sandbox(code: str, work: Path, nproc: int = 32) -> subprocess.CompletedProcess:
+    env = bubblewrap.kernel_env(str(work))
+    cmd = [*bubblewrap.launcher(0, 0, nproc, f"test-{os.getpid()}"), "--",
+           *bubblewrap.bwrap_args(str(work), {}, env), "--", sys.executable, "-c", code]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+@needs_sandbox
+def test_sandbox_sees_no_checkout_no_network_and_writes_only_its_folder(tmp_path):
+    code = (
+        "import os, socket\n"
+        f"print(os.path.exists({str(REPO / 'solutions')!r}), os.path.exists('/root/.ssh'))\n"
+        "try:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
+        "except OSError as err:\n    print(type(err).__name__)\n"
+        f"for path in ('/usr/x', {str(REPO / 'x')!r}, '/tmp/x', 'here'):\n"
+        "    try:\n        open(path, 'w').write('x'); print('wrote', path)\n"
+        "    except OSError as err:\n        print('refused', path, err.errno)\n"
+        "print(os.getuid(), len([p for p in os.listdir('/proc') if p.isdigit()]))\n"
+    )
+    done = _in_sandbox(code, tmp_path)
+    lines = done.stdout.splitlines()
+    assert lines[0] == "False False", done.stderr
+    assert lines[1] in ("ConnectionRefusedError", "OSError")
+    assert lines[2].startswith("refused /usr/x") and lines[3].startswith("refused")
+    assert lines[4:6] == ["wrote /tmp/x", "wrote here"]
+    assert lines[6].split()[0] == str(bubblewrap.SANDBOX_UID)
+    assert int(lines[6].split()[1]) <= 3  # bubblewrap's init, python, maybe its helper
+    assert (tmp_path / "here").exists() and not (REPO / "x").exists()
+
+
+@needs_sandbox
+def test_sandbox_process_cap_and_nothing_survives_it(tmp_path):
+    code = ("import subprocess\nn = 0\ntry:\n    for _ in range(100):\n"
+            "        subprocess.Popen(['sh', '-c', 'sleep 30 # cap-test-4c1e']); n += 1\n"
+            "except OSError as err:\n    print(type(err).__name__)\nprint(n)\n")
+    done = _in_sandbox(code, tmp_path, nproc=10)
+    assert done.stdout.splitlines()[0] == "BlockingIOError", done.stderr
+    assert 0 < int(done.stdout.splitlines()[1]) < 10
+    time.sleep(0.5)
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "cap-test-4c1e" not in ps
