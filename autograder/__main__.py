@@ -125,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade without the bubblewrap sandbox (where it cannot run: macOS, no "
                         "user namespaces); student code then shares the grader's files and "
                         "processes, and every row's status says so")
+    p.add_argument("--assignment", action="append", metavar="LAB",
+                   help="grade only this lab (repeatable) [default: every lab]")
     p.add_argument("--dask", metavar="ADDRESS",
                    help="grade on a Dask cluster, e.g. tcp://scheduler:8786 (pip install "
                         "'.[scale]'; needs --db postgresql://... and shared folders)")
@@ -188,7 +190,8 @@ def _cmd_grade(args: argparse.Namespace, course: Course) -> int:
                     sandbox=not args.no_sandbox)
     start = time.perf_counter()
     results = grade_submissions(course, args.submissions, args.out, workers=args.workers,
-                                db_url=args.db, limits=limits, dask=args.dask)
+                                db_url=args.db, limits=limits, dask=args.dask,
+                                assignments=args.assignment)
     elapsed = time.perf_counter() - start
     print()
     print(format_table(results))

@@ -435,6 +435,7 @@ def grade_submissions(
     progress: Callable[[str], None] | None = print,
     limits: Limits | None = None,
     dask: str | None = None,
+    assignments: Sequence[str] | None = None,
 ) -> list[GradeResult]:
     """Grade ``submissions/<student>/<lab>/<lab>.ipynb`` for every student and lab.
 
@@ -451,10 +452,11 @@ def grade_submissions(
         limits: per-kernel limits (default: ``Limits(timeout=timeout)``).
         dask: address of a Dask scheduler: grade there (needs a PostgreSQL ``db_url`` and
             ``submissions``/``out``/the source on a file system the workers share).
+        assignments: the labs to grade (default: every lab of the course).
     Returns:
         one result per (student, lab), sorted by student then lab.
     """
-    labs = course.select(None)
+    labs = course.select(assignments)
     students = find_students(submissions)
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or sqlite_url(out / "gradebook.db")

@@ -1,0 +1,199 @@
+"""Every lab's test cells against answers written by others: fair to right answers, hard on
+wrong ones, one mistake costs one exercise, and the same submission always gets the same score.
+
+The answers come from ``tests/lab_cases/lab_NN.py`` (kept beside the labs' authors' notes):
+``ALTERNATIVES`` are correct answers in other styles (loops, other valid conventions, other
+cache layouts the lab allows), ``WRONG`` typical mistakes with the test cell that must catch
+each, ``EARLY_MISTAKE`` one mistake in an early exercise. Each lab is graded in one
+``python -m autograder grade`` run (sandbox, trusted test cells, 2 workers) on "test"
+notebooks: the lab's setup, answer and test cells (the demos and plots in between grade
+nothing, and the solution's test notebook must still earn full marks). Answers to different
+exercises share a notebook (correct ones together, wrong ones together, never two aimed at
+the same test cell), and a wrong one must cost its own test cell and no other; the early
+mistake is graded alone, in the whole notebook, demos included.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder.bubblewrap import sandbox_problem
+from autograder.demo import solved_notebook
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = REPO / "tests" / "lab_cases"
+LABS = sorted(p.stem.removeprefix("lab_") for p in CASES.glob("lab_*.py"))
+
+pytestmark = pytest.mark.skipif(sandbox_problem() is not None,
+                                reason=f"no grading sandbox here: {sandbox_problem()}")
+
+
+def load_cases(number: str):
+    spec = importlib.util.spec_from_file_location(f"lab_cases_{number}",
+                                                  CASES / f"lab_{number}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _kind(cell) -> str:
+    meta = cell.metadata.get("nbgrader")
+    if cell.cell_type != "code":
+        return "text"
+    if not meta:
+        return "plain"
+    return "answer" if meta.get("solution") else "test" if meta.get("grade") else "locked"
+
+
+def tests_only(nb):
+    """The notebook without its plain (demo and plot) code cells."""
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if _kind(c) != "plain"]
+    return nb
+
+
+def with_answers(nb, answers: dict[str, str]):
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.id in answers:
+            cell.source = answers[cell.id]
+    missing = set(answers) - {c.id for c in nb.cells}
+    assert not missing, f"no answer cell {missing}"
+    return nb
+
+
+def points_of(nb) -> dict[str, float]:
+    return {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
+            for c in nb.cells if _kind(c) == "test"}
+
+
+def pack(cases: list[dict]) -> list[list[dict]]:
+    """Groups of cases with no two for the same answer cell or the same test cell."""
+    groups: list[list[dict]] = []
+    for case in cases:
+        for group in groups:
+            if all(c["answer"] != case["answer"] and c.get("test", c["answer"]) !=
+                   case.get("test", case["answer"]) for c in group):
+                group.append(case)
+                break
+        else:
+            groups.append([case])
+    return groups
+
+
+def plan(number: str, solved) -> tuple[str, dict[str, dict], dict[str, tuple]]:
+    """Notebooks to grade and what each must earn: ``{student: notebook}``,
+    ``{student: (kind, cases)}``."""
+    cases = load_cases(number)
+    notebooks, meaning = {"solution": tests_only(solved)}, {"solution": ("solution", [])}
+    for kind, group_cases in (("alternatives", cases.ALTERNATIVES), ("wrong", cases.WRONG)):
+        for k, group in enumerate(pack(group_cases)):
+            name = f"{kind}-{k:02d}"
+            notebooks[name] = tests_only(with_answers(solved, {c["answer"]: c["source"]
+                                                               for c in group}))
+            meaning[name] = (kind, group)
+    early = cases.EARLY_MISTAKE
+    notebooks["early-mistake"] = with_answers(solved, {early["answer"]: early["source"]})
+    meaning["early-mistake"] = ("early", [early])
+    return cases.LAB, notebooks, meaning
+
+
+def grade(lab: str, notebooks: dict, out: Path, root: Path) -> dict[str, dict[str, float]]:
+    subs = root / "submissions"
+    for student, nb in notebooks.items():
+        path = subs / student / lab / f"{lab}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
+         "--workers", "2", "--assignment", lab],
+        capture_output=True, text=True, timeout=3000, cwd=REPO)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with open(out / "grades.csv", newline="") as fh:
+        statuses = {(r["student_id"], r["assignment"]): r["status"] for r in csv.DictReader(fh)}
+    scores = {}
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}", "") as gb:
+        for student in notebooks:
+            assert statuses[(student, lab)] == "ok", (student, statuses[(student, lab)])
+            scores[student] = {g.name: float(g.auto_score)
+                               for g in gb.find_submission_notebook(lab, lab, student).grades}
+    return scores
+
+
+@pytest.fixture(scope="module", params=LABS)
+def graded(request, tmp_path_factory):
+    number = request.param
+    root = tmp_path_factory.mktemp(f"lab{number}")
+    lab = load_cases(number).LAB
+    solved = solved_notebook(
+        nbformat.read(REPO / "labs" / lab / f"{lab}.ipynb", as_version=4),
+        nbformat.read(REPO / "solutions" / lab / f"{lab}.ipynb", as_version=4))
+    lab, notebooks, meaning = plan(number, solved)
+    scores = grade(lab, notebooks, root / "out", root)
+    return lab, meaning, scores, points_of(solved)
+
+
+def _bad(cells: dict[str, float], points: dict[str, float], but: str | None = None) -> dict:
+    """Test cells below their points (other than ``but``)."""
+    return {k: v for k, v in cells.items() if v < points[k] and k != but}
+
+
+def test_solution_tests_earn_full_marks(graded):
+    _, _, scores, points = graded
+    assert scores["solution"] == points
+
+
+def test_correct_answers_in_other_styles_earn_full_marks(graded):
+    _, meaning, scores, points = graded
+    for student, (kind, cases) in meaning.items():
+        if kind == "alternatives":
+            lost = _bad(scores[student], points)
+            assert not lost, (lost, [c["why"] for c in cases])
+
+
+def test_each_wrong_answer_loses_points_on_its_own_test_only(graded):
+    _, meaning, scores, points = graded
+    for student, (kind, group) in meaning.items():
+        if kind != "wrong":
+            continue
+        cells = scores[student]
+        for case in group:
+            assert cells[case["test"]] < points[case["test"]], case["why"]
+            assert cells[case["test"]] <= case["expect_max"] + 1e-3, (cells[case["test"]],
+                                                                      case["why"])
+        targeted = {case["test"] for case in group}
+        assert not {k: v for k, v in _bad(cells, points).items() if k not in targeted}, \
+            [case["why"] for case in group]
+
+
+def test_an_early_mistake_costs_its_exercise_only(graded):
+    _, meaning, scores, points = graded
+    case = meaning["early-mistake"][1][0]
+    cells = scores["early-mistake"]
+    assert cells[case["test"]] < points[case["test"]]
+    assert not _bad(cells, points, but=case["test"])
+
+
+def test_regrading_gives_the_same_per_cell_scores(graded, tmp_path):
+    lab, meaning, scores, _ = graded
+    again = {s: nb for s, nb in _regrade_set(lab, meaning).items()}
+    assert grade(lab, again, tmp_path / "out", tmp_path) == {s: scores[s] for s in again}
+
+
+def _regrade_set(lab: str, meaning: dict) -> dict:
+    """Two wrong answers (partial scores are where a draw could change a verdict)."""
+    solved = solved_notebook(
+        nbformat.read(REPO / "labs" / lab / f"{lab}.ipynb", as_version=4),
+        nbformat.read(REPO / "solutions" / lab / f"{lab}.ipynb", as_version=4))
+    wrong = [s for s, (kind, _) in meaning.items() if kind == "wrong"][:2]
+    return {s: tests_only(with_answers(solved, {c["answer"]: c["source"]
+                                                for c in meaning[s][1]})) for s in wrong}
