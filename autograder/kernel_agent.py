@@ -6,8 +6,8 @@ cell in its own process, the kernel runs :func:`serve`: it connects to the grade
 and answers requests on the student's names until the grader says ``end``:
 
 ``names``     the values of notebook names (data, or a handle for anything else)
-``call``      call a handle: ``f(*args, **kwargs)``; array arguments the call changed in
-              place come back too, so that the grader can copy them into its own arrays
+``call``      call a handle: ``f(*args, **kwargs)``; the arguments come back too, as the
+              call left them, so that the grader can apply what it changed in place
 ``getattr`` / ``setattr`` / ``getitem`` / ``setitem`` / ``len`` / ``iter`` / ``operator`` /
 ``builtin``   the rest of what a test does with an object
 ``import``    a kernel-side object by its import path (a library class to hand a student)
@@ -130,14 +130,10 @@ class _Agent:
             args, kwargs = arg(header["args"]), arg(header["kwargs"])
             value = target(*args, **kwargs)
 
-            def changed_arrays(encoder):
-                after = [[i, encoder.encode(a)] for i, a in enumerate(args)
-                         if type(a).__name__ == "ndarray"]
-                after += [[k, encoder.encode(a)] for k, a in kwargs.items()
-                          if type(a).__name__ == "ndarray"]
-                return {"after": after}
+            def arguments_after(encoder):
+                return {"after": encoder.encode([list(args), dict(kwargs)])}
 
-            self.send_value(value, changed_arrays)
+            self.send_value(value, arguments_after)
         elif op == "getattr":
             self.send_value(getattr(target, header["name"]))
         elif op == "setattr":

@@ -262,3 +262,19 @@ def test_sandbox_process_cap_and_nothing_survives_it(tmp_path):
     time.sleep(0.5)
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert "cap-test-4c1e" not in ps
+
+
+def test_in_place_changes_to_arguments_reach_the_grader_arrays_dicts_and_lists():
+    from autograder.proxy import write_back
+
+    running = np.zeros(3)
+    params = {"W": np.ones((2, 2)), "gone": 1, "b": np.zeros(2)}
+    history = [np.zeros(1)]
+    w = params["W"]
+    write_back([running, params, history],
+               [np.full(3, 0.5), {"W": np.full((2, 2), 2.0), "b": np.zeros(5), "new": 7},
+                [np.ones(1), 3]])
+    np.testing.assert_array_equal(running, np.full(3, 0.5))
+    assert params["W"] is w and np.all(w == 2.0)  # updated in place: the test's reference
+    assert params["b"].shape == (5,) and params["new"] == 7 and "gone" not in params
+    assert len(history) == 2 and history[1] == 3
