@@ -1,9 +1,17 @@
 """The lab's answer key, taken out of the ``course_lib`` its grading kernel sees.
 
 Each source notebook names, in ``metadata["course_lib"]["answer_key"]``, the library functions
-(or classes) its exercises ask students to write, and the student's name for each::
+(or classes, or methods) its exercises ask students to write, and the student's name for
+each::
 
     {"course_lib.engine.functional.relu_forward": "relu_forward", ...}
+
+Where the student's function has another signature than the library's, the entry also gives
+an adapter, the source of ``def adapter(own, *args, **kwargs)`` that calls ``own`` (the
+student's function) for the library's arguments::
+
+    {"course_lib.engine.schedules.StepLR.lr_at": {"student": "step_lr", "adapter":
+        "def adapter(own, self, t):\n    return own(self.base_lr, t, self.step_size, ...)"}}
 
 :func:`redacted_course_lib` copies the installed ``course_lib`` (sources only: no ``.pyc`` of
 the real code) and rewrites each named definition into a stand-in, so that the code is not in
@@ -66,10 +74,17 @@ class AnswerKeyError(Exception):
     """An answer-key entry that names nothing in course_lib."""
 
 
-def answer_key(nb: nbformat.NotebookNode) -> dict[str, str]:
-    """``{qualified library name: student's name}`` of a source notebook (may be empty)."""
+def answer_key(nb: nbformat.NotebookNode) -> dict[str, tuple[str, str]]:
+    """``{qualified library name: (student's name, adapter source or "")}`` of a source
+    notebook (may be empty)."""
     key = nb.metadata.get("course_lib", {}).get("answer_key", {})
-    return {str(k): str(v) for k, v in dict(key).items()}
+    entries = {}
+    for name, value in dict(key).items():
+        if isinstance(value, str):
+            entries[str(name)] = (value, "")
+        else:
+            entries[str(name)] = (str(value["student"]), str(value.get("adapter", "")))
+    return entries
 
 
 def installed_course_lib() -> Path:
@@ -89,14 +104,15 @@ def _module_file(package_copy: Path, module: str) -> Path:
     raise AnswerKeyError(f"no module {module} in course_lib")
 
 
-def _stand_in(name: str, qualname: str, lab: str, student: str) -> ast.stmt:
+def _stand_in(name: str, qualname: str, lab: str, student: tuple[str, str]) -> ast.stmt:
+    own, adapter = student
     call = (f"{name} = __import__('course_lib.{STAND_IN_MODULE}', fromlist=['absent'])"
-            f".absent({qualname!r}, {lab!r}, {student!r})")
+            f".absent({qualname!r}, {lab!r}, {own!r}, {adapter or None!r})")
     return ast.parse(call).body[0]
 
 
 def _replace(body: list[ast.stmt], path: list[str], qualname: str, lab: str,
-             student: str) -> bool:
+             student: tuple[str, str]) -> bool:
     """Replace the definition ``path`` (e.g. ``["Value", "__mul__"]``) in ``body``."""
     head = path[0]
     for i, node in enumerate(body):
@@ -127,10 +143,10 @@ def _split(qualname: str, package_copy: Path) -> tuple[str, list[str]]:
     raise AnswerKeyError(f"{qualname}: no such module in course_lib")
 
 
-def redact(package_copy: Path, key: Mapping[str, str], lab: str) -> None:
+def redact(package_copy: Path, key: Mapping[str, tuple[str, str]], lab: str) -> None:
     """Rewrite the definitions named in ``key`` inside a copy of course_lib (in place)."""
     (package_copy / f"{STAND_IN_MODULE}.py").write_text(_STAND_IN_SOURCE)
-    by_file: dict[Path, list[tuple[list[str], str, str]]] = {}
+    by_file: dict[Path, list[tuple[list[str], str, tuple[str, str]]]] = {}
     for qualname, student in key.items():
         if not qualname.startswith("course_lib."):
             raise AnswerKeyError(f"{qualname}: answer-key names start with course_lib.")
