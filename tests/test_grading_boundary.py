@@ -209,10 +209,20 @@ def test_answer_key_entries_that_name_nothing_are_refused(tmp_path):
         answer_key.redacted_course_lib(nb, "lab", tmp_path)
 
 
-def test_every_lab_answer_key_names_real_definitions(tmp_path):
+def test_every_lab_answer_key_names_real_definitions_and_the_copy_imports(tmp_path):
+    modules = ["course_lib.engine.functional", "course_lib.engine.nn", "course_lib.engine.optim",
+               "course_lib.engine.schedules", "course_lib.engine.init", "course_lib.autograd",
+               "course_lib.gradcheck", "course_lib.engine.train", "course_lib.viz.playground"]
     for source in sorted((REPO / "solutions").glob("*/*.ipynb")):
         nb = nbformat.read(source, as_version=4)
         answer_key.redacted_course_lib(nb, source.stem, tmp_path / source.stem)
+        copy = tmp_path / source.stem
+        done = subprocess.run(
+            [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(copy)!r})\n"
+             f"import {', '.join(modules)}\nimport course_lib; print(course_lib.__file__)"],
+            capture_output=True, text=True, cwd=tmp_path)
+        assert done.stdout.strip() == str(tmp_path / source.stem / "course_lib" / "__init__.py"), \
+            (source.stem, done.stderr[-2000:])
 
 
 # --- the sandbox itself --------------------------------------------------------------------
