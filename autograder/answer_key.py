@@ -51,6 +51,13 @@ def absent(qualname, lab, student_name, adapter_source=None):
         exec(compile(adapter_source, f"<adapter of {qualname}>", "exec"), namespace)
         adapter = namespace["adapter"]
 
+    message = (f"{qualname} is part of what lab {lab} asks you to write ({student_name}); "
+               "it is not available while your notebook is graded: write it yourself in "
+               f"{student_name}.")
+
+    def missing(*args, **kwargs):
+        raise NotImplementedError(message)
+
     def stand_in(*args, **kwargs):
         import __main__
 
@@ -58,19 +65,15 @@ def absent(qualname, lab, student_name, adapter_source=None):
         active = getattr(_inside, "names", set())
         usable = (callable(own) and not getattr(own, "_answer_key_stand_in", False)
                   and qualname not in active)
-        if usable:
-            _inside.names = active | {qualname}
-            try:
-                if adapter is not None:
-                    return adapter(own, *args, **kwargs)
-                return own(*args, **kwargs)
-            finally:
-                _inside.names = active
-        raise NotImplementedError(
-            f"{qualname} is part of what lab {lab} asks you to write ({student_name}); "
-            "it is not available while your notebook is graded: write it yourself in "
-            f"{student_name}."
-        )
+        if adapter is None and not usable:
+            raise NotImplementedError(message)
+        _inside.names = active | {qualname}
+        try:
+            if adapter is not None:  # it calls `own` where it needs the student's answer
+                return adapter(own if usable else missing, *args, **kwargs)
+            return own(*args, **kwargs)
+        finally:
+            _inside.names = active
 
     stand_in._answer_key_stand_in = True
     stand_in.__name__ = qualname.rsplit(".", 1)[-1]

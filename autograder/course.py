@@ -61,6 +61,9 @@ class Limits:
         processes: processes and threads the kernel may run at once (0: no limit).
         max_submission: largest submission folder graded, bytes (0: no limit).
         sandbox: run each kernel in a bubblewrap sandbox (see :mod:`autograder.bubblewrap`).
+        trusted: run test cells in the grader (:mod:`autograder.trusted`); False runs them in
+            the kernel as plain nbgrader does, with the answer key left in (for comparisons
+            only: student code can then change its own verdicts).
     """
 
     timeout: int = DEFAULT_TIMEOUT
@@ -69,6 +72,7 @@ class Limits:
     processes: int = DEFAULT_PROCESSES
     max_submission: int = DEFAULT_MAX_SUBMISSION
     sandbox: bool = True
+    trusted: bool = True
 
 
 # nbgrader's gradebook code trips SQLAlchemy 2's autoflush warnings; they are harmless.
@@ -241,11 +245,13 @@ def _sandbox_config(
         AssignLatePenalties, CheckCellMetadata,
     ]
     c.TrustedExecute.max_output_bytes = int(limits.max_output)
+    c.TrustedExecute.trusted = bool(limits.trusted)
     c.TrustedExecute.course_id = COURSE_SEED_ID
     c.SandboxedKernelManager.memory_limit = int(limits.memory)
     c.SandboxedKernelManager.process_limit = int(limits.processes)
     c.SandboxedKernelManager.sandbox = bool(limits.sandbox)
-    c.SandboxedKernelManager.answer_key_course_lib = str(answer_key_dir or "")
+    c.SandboxedKernelManager.answer_key_course_lib = str(answer_key_dir or "") \
+        if limits.trusted else ""
     c.SandboxedKernelManager.work_root = str(work_root or "")
     c.SandboxedKernelManager.threads = os.environ.get("OMP_NUM_THREADS", "")
 

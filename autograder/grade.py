@@ -32,6 +32,7 @@ from autograder.answer_key import redacted_course_lib
 from autograder.bubblewrap import sandbox_problem
 from autograder.course import (
     COURSE_ID,
+    COURSE_SEED_ID,
     DEFAULT_TIMEOUT,
     Course,
     CourseError,
@@ -47,6 +48,7 @@ from autograder.feedback import short_error
 from autograder.intake import load_submission
 from autograder.release import generate_release
 from autograder.workers import run_in_workers
+from course_lib.grading import seed_text
 
 CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "seconds", "feedback"]
 
@@ -306,6 +308,7 @@ def write_gradebook(
                     for grade in notebook.grades:
                         grade.auto_score = earned.get(grade.name, 0.0)
                         grade.needs_manual_grade = grade.manual_score is not None
+                    record_seeds(gb.db, r)
                     gb.db.commit()
                     totals[(r.student, r.lab)] = float(gb.find_submission(r.lab, r.student).score)
                     break
@@ -315,6 +318,25 @@ def write_gradebook(
                         raise
                     time.sleep(0.05 * (attempt + 1))
     return totals
+
+
+def record_seeds(db: object, result: GradeResult) -> None:
+    """Keep each test cell's hidden-input seed in the gradebook (table
+    ``autograder_hidden_seeds``), so that an instructor can replay a failure::
+
+        with course_lib.grading.grading_context(seed_text): ...the test cell...
+    """
+    from sqlalchemy import text
+
+    db.execute(text("CREATE TABLE IF NOT EXISTS autograder_hidden_seeds (student VARCHAR(1024), "
+                    "assignment VARCHAR(1024), cell VARCHAR(1024), seed_text VARCHAR(4096), "
+                    "PRIMARY KEY (student, assignment, cell))"))
+    db.execute(text("DELETE FROM autograder_hidden_seeds WHERE student = :s AND "
+                    "assignment = :a"), {"s": result.student, "a": result.lab})
+    for cell in result.cells:
+        db.execute(text("INSERT INTO autograder_hidden_seeds VALUES (:s, :a, :c, :t)"),
+                   {"s": result.student, "a": result.lab, "c": cell.grade_id,
+                    "t": seed_text(COURSE_SEED_ID, result.lab, cell.grade_id, result.student)})
 
 
 def ensure_course_row(db_url: str) -> None:

@@ -223,7 +223,7 @@ class TrustedExecute(Execute):
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         meta = (resources or {}).get("nbgrader", {})
-        self._seed_prefix = f"{self.course_id}/{meta.get('assignment', '')}"
+        self._lab = str(meta.get("assignment", ""))
         self._student = self.student or str(meta.get("student", ""))
         run_sync(self._async_run_all)()
         self.set_widgets_metadata()
@@ -320,7 +320,7 @@ class TrustedExecute(Execute):
         """Run a test cell here, serving the kernel's side through its agent."""
         from autograder.proxy import CallTimeout, KernelSession
         from autograder.trusted import CellRun, run_test_cell
-        from course_lib.grading import grading_context
+        from course_lib.grading import grading_context, seed_text
 
         assert self.km is not None and self.kc is not None
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell{index}")
@@ -333,7 +333,7 @@ class TrustedExecute(Execute):
             f"__import__('_autograder_agent').serve({path!r})", silent=True,
             store_history=False))
         deadline = time.monotonic() + float(self.timeout or 120)
-        seed_text = f"{self._seed_prefix}/{grade_id}/{self._student}"
+        seeded_by = seed_text(self.course_id, self._lab, grade_id, self._student)
         connected, give_up = threading.Event(), threading.Event()
 
         def work() -> CellRun | None:
@@ -347,7 +347,7 @@ class TrustedExecute(Execute):
             connected.set()
             session = KernelSession(conn, deadline)
             try:
-                with grading_context(seed_text, trusted=True):
+                with grading_context(seeded_by, trusted=True):
                     run = run_test_cell(cell.source, session, grade_id)
                 if run.lost is None:
                     try:

@@ -97,22 +97,21 @@ def notebook_rows() -> list[str]:
 
 
 def grading_rows(submissions: int) -> list[str]:
-    from benchmarks.bench_grading import LAB, grading_throughput
+    from benchmarks.bench_grading import LAB, describe, grading_throughput
 
     try:
         figures = grading_throughput(submissions)
     except Exception as err:  # report it in the table rather than lose every other figure
         return [row("grading, seconds per submission", f"failed: {err}"[:160])]
     rows = [
-        row(f"grading {figures['submissions']} submissions of {LAB}, {n} worker(s), "
-            f"{'sandbox' if sandbox else 'no sandbox'}",
-            f"{seconds:.2f} s per submission",
-            ratio=f"speed-up {figures['speedup'][(n, sandbox)]:.2f}x")
-        for (n, sandbox), seconds in figures["seconds_per_submission"].items()
+        row(f"grading {figures['submissions']} submissions of {LAB}, {describe(run)}",
+            f"{seconds:.2f} s per submission", ratio=f"speed-up {figures['speedup'][run]:.2f}x")
+        for run, seconds in figures["seconds_per_submission"].items()
     ]
-    if figures["sandbox_cost"] is not None:
-        rows.append(row("grading: cost of the sandbox (1 worker)",
-                        f"{figures['sandbox_cost']:+.2f} s per submission"))
+    for what, label in (("sandbox", "the sandbox"), ("trusted", "trusted test cells")):
+        if figures[f"{what}_cost"] is not None:
+            rows.append(row(f"grading: cost of {label} (1 worker)",
+                            f"{figures[f'{what}_cost']:+.2f} s per submission"))
     return rows
 
 

@@ -42,43 +42,49 @@ def _course(root: Path, submissions: int) -> tuple[Course, Path]:
     return course, subs
 
 
-#: (workers, sandbox) of each timed run, in the order they run.
-RUNS = ((1, True), (2, True), (1, False))
+#: (workers, sandbox, trusted test cells) of each timed run, in the order they run; the last
+#: is the grader before sandbox and trusted verdicts (test cells in the student's kernel).
+RUNS = ((1, True, True), (2, True, True), (1, False, True), (1, False, False))
 
 
 def grading_throughput(submissions: int = 8, runs: tuple = RUNS) -> dict:
-    """Seconds per submission for each (workers, sandbox) run (wall time of the ``grade``).
+    """Seconds per submission for each (workers, sandbox, trusted) run (wall time of ``grade``).
 
     Returns:
         ``{"submissions": N, "cores": os.cpu_count(), "load_average": 1-minute load at the
-        end, "seconds_per_submission": {(workers, sandbox): wall s},
-        "cpu_seconds_per_submission": {(workers, sandbox): CPU s of the grader, its workers
-        and kernels}, "speedup": {(workers, sandbox): time of 1 worker with the same sandbox
-        setting / time}, "sandbox_cost": wall s per submission with the sandbox minus without
-        (1 worker)}``; every submission must earn full marks. Runs with the sandbox are left
-        out where it cannot run.
+        end, "seconds_per_submission": {run: wall s}, "cpu_seconds_per_submission": {run: CPU
+        s of the grader, its workers and kernels}, "speedup": {run: time of 1 worker with the
+        same settings / time}, "sandbox_cost": wall s per submission with the sandbox minus
+        without (1 worker, trusted), "trusted_cost": with trusted test cells minus with test
+        cells in the kernel (1 worker, no sandbox)}``; every submission must earn full marks.
+        Runs with the sandbox are left out where it cannot run.
     """
-    per: dict[tuple[int, bool], float] = {}
-    cpu: dict[tuple[int, bool], float] = {}
+    per: dict[tuple[int, bool, bool], float] = {}
+    cpu: dict[tuple[int, bool, bool], float] = {}
     runs = tuple(r for r in runs if not r[1] or sandbox_problem() is None)
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         course, subs = _course(Path(tmp), submissions)
-        for n, sandbox in runs:
-            out = Path(tmp) / f"out{n}{'s' if sandbox else ''}"
+        for n, sandbox, trusted in runs:
+            out = Path(tmp) / f"out{n}{'s' if sandbox else ''}{'t' if trusted else ''}"
             start, cpu_start = time.perf_counter(), _cpu_seconds()
             results = grade_submissions(course, subs, out, workers=n, progress=None,
-                                        limits=Limits(sandbox=sandbox))
-            per[(n, sandbox)] = (time.perf_counter() - start) / submissions
-            cpu[(n, sandbox)] = (_cpu_seconds() - cpu_start) / submissions
+                                        limits=Limits(sandbox=sandbox, trusted=trusted))
+            per[(n, sandbox, trusted)] = (time.perf_counter() - start) / submissions
+            cpu[(n, sandbox, trusted)] = (_cpu_seconds() - cpu_start) / submissions
             bad = [r for r in results if r.score != r.max_score
                    or r.status not in ("ok", "graded without sandbox")]
             if bad:
                 raise RuntimeError(f"benchmark submissions did not grade right: {bad[0]}")
-    speedup = {key: per[(1, key[1])] / s for key, s in per.items() if (1, key[1]) in per}
-    cost = per[(1, True)] - per[(1, False)] if (1, True) in per and (1, False) in per else None
+    speedup = {k: per[(1, k[1], k[2])] / s for k, s in per.items() if (1, k[1], k[2]) in per}
+
+    def difference(a: tuple, b: tuple) -> float | None:
+        return per[a] - per[b] if a in per and b in per else None
+
     return {"submissions": submissions, "cores": os.cpu_count(),
             "load_average": os.getloadavg()[0], "seconds_per_submission": per,
-            "cpu_seconds_per_submission": cpu, "speedup": speedup, "sandbox_cost": cost}
+            "cpu_seconds_per_submission": cpu, "speedup": speedup,
+            "sandbox_cost": difference((1, True, True), (1, False, True)),
+            "trusted_cost": difference((1, False, True), (1, False, False))}
 
 
 def _cpu_seconds() -> float:
@@ -96,13 +102,21 @@ def main(argv: list[str] | None = None) -> int:
     figures = grading_throughput(args.submissions)
     print(f"grading {figures['submissions']} submissions of {LAB} on {figures['cores']} cores "
           f"(load average {figures['load_average']:.1f})")
-    for (n, sandbox), seconds in figures["seconds_per_submission"].items():
-        print(f"  {n} worker(s), {'sandbox' if sandbox else 'no sandbox'}: {seconds:.2f} s per "
-              f"submission, {figures['cpu_seconds_per_submission'][(n, sandbox)]:.2f} CPU s per "
-              f"submission (speed-up {figures['speedup'][(n, sandbox)]:.2f}x)")
-    if figures["sandbox_cost"] is not None:
-        print(f"  the sandbox costs {figures['sandbox_cost']:+.2f} s per submission")
+    for run, seconds in figures["seconds_per_submission"].items():
+        print(f"  {describe(run)}: {seconds:.2f} s per submission, "
+              f"{figures['cpu_seconds_per_submission'][run]:.2f} CPU s per submission "
+              f"(speed-up {figures['speedup'][run]:.2f}x)")
+    for what in ("sandbox", "trusted"):
+        if figures[f"{what}_cost"] is not None:
+            print(f"  {what} costs {figures[f'{what}_cost']:+.2f} s per submission")
     return 0
+
+
+def describe(run: tuple[int, bool, bool]) -> str:
+    """``"2 worker(s), sandbox, trusted tests"`` for a run of :data:`RUNS`."""
+    n, sandbox, trusted = run
+    return (f"{n} worker(s), {'sandbox' if sandbox else 'no sandbox'}, "
+            f"{'trusted tests' if trusted else 'tests in the kernel'}")
 
 
 if __name__ == "__main__":

@@ -420,6 +420,11 @@ def grading_context(seed_text: str, trusted: bool = True) -> Iterator[None]:
         _CONTEXT.seed_text, _CONTEXT.trusted = previous
 
 
+def seed_text(course: str, lab: str, test: str, student: str) -> str:
+    """What a test cell's hidden inputs are drawn from while it is graded."""
+    return f"{course}/{lab}/{test}/{student}"
+
+
 def seed_from(text: str) -> int:
     """A 63-bit seed from a text (SHA-256), the same on every machine and Python."""
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1

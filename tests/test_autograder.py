@@ -207,6 +207,17 @@ def test_gradebook_holds_the_scores(graded):
     assert dave == {"test_double": 0.0, "test_wait": 1.0, "test_square": 2.0}
 
 
+def test_hidden_input_seeds_are_recorded_in_the_gradebook(graded):
+    import sqlite3
+
+    out, _ = graded
+    with sqlite3.connect(out / "gradebook.db") as db:
+        rows_ = db.execute("SELECT cell, seed_text FROM autograder_hidden_seeds WHERE "
+                           "student = 'dave' ORDER BY cell").fetchall()
+    assert rows_ == [(f"test_{name}", f"course_lib/{LAB}/test_{name}/dave")
+                     for name in ("double", "square", "wait")]
+
+
 def test_feedback_shows_the_failed_hidden_test_message_but_not_its_code(graded):
     out, _ = graded
     feedback = out / "feedback" / "dave" / LAB / f"{LAB}.html"
