@@ -420,6 +420,14 @@ def grading_context(seed_text: str, trusted: bool = True) -> Iterator[None]:
         _CONTEXT.seed_text, _CONTEXT.trusted = previous
 
 
+def in_grading_kernel() -> bool:
+    """True in the kernel a submission is graded in (where no test cell runs: demos that only
+    illustrate, such as a long training run, may do less work there)."""
+    import os
+
+    return os.environ.get("COURSE_LIB_GRADING") == "1"
+
+
 def seed_text(course: str, lab: str, test: str, student: str) -> str:
     """What a test cell's hidden inputs are drawn from while it is graded."""
     return f"{course}/{lab}/{test}/{student}"
