@@ -1,9 +1,16 @@
 """The course pipeline: nbgrader configuration and the instructor CLI (``python -m autograder``).
 
-Modules: :mod:`autograder.course` (layout and nbgrader config), :mod:`autograder.release`,
-:mod:`autograder.verify`, :mod:`autograder.grade` (parallel autograding, one gradebook
-writer), :mod:`autograder.feedback` (feedback without hidden tests),
-:mod:`autograder.validate`, :mod:`autograder.demo`, :mod:`autograder.student_mode`,
-:mod:`autograder.intake` (broken submissions), :mod:`autograder.sandbox` (kernel limits,
-restarts) and :mod:`autograder.kernel_guard` (tampering checks inside the kernel).
+A submission flows through these modules, in order: :mod:`autograder.intake` (find, read and
+repair the notebook, refuse what is not one), :mod:`autograder.bubblewrap` and
+:mod:`autograder.answer_key` (the kernel's sandbox and its course_lib without the lab's
+answer key), :mod:`autograder.sandbox` (nbgrader's execution step: the kernel under limits,
+restarts, test cells handed to the grader), :mod:`autograder.trusted`,
+:mod:`autograder.proxy`, :mod:`autograder.wire` and :mod:`autograder.kernel_agent` (test
+cells run in the grader on data brought from the kernel), then the gradebook and exports in
+:mod:`autograder.grade` (which orchestrates, with :mod:`autograder.workers`) and
+:mod:`autograder.feedback` (hidden tests redacted).
+
+Around it: :mod:`autograder.course` (layout and nbgrader config), :mod:`autograder.release`,
+:mod:`autograder.verify`, :mod:`autograder.validate`, :mod:`autograder.demo` and
+:mod:`autograder.student_mode`.
 """

@@ -6,9 +6,8 @@ For every lab three submissions are built from a fresh release:
 * ``untouched``: the release as a student gets it -> 0;
 * ``one-wrong``: perfect, except that the last answer is wrong (its function returns
   ``None``, or a top-level answer raises) -> full marks minus the points of the test cells
-  after it. The last answer is the one to break because no other exercise can build on it:
-  in a lab where later exercises use earlier answers (BatchNorm's backward pass uses the
-  student's forward cache), breaking an early answer also costs the exercises built on it.
+  after it. (Test cells give each exercise reference inputs, so a wrong early answer costs
+  its own exercise only; ``tests/test_lab_cases.py`` checks that for every lab.)
 
 They are graded in parallel like real submissions (``grade``), into the embedded SQLite
 gradebook, and the scores are compared with these expectations.

@@ -10,7 +10,7 @@ notebooks: the lab's setup, answer and test cells (the demos and plots in betwee
 nothing, and the solution's test notebook must still earn full marks). Answers to different
 exercises share a notebook (correct ones together, wrong ones together, never two aimed at
 the same test cell), and a wrong one must cost its own test cell and no other; the early
-mistake is graded alone, in the whole notebook, demos included.
+mistake is graded alone. (``tests/test_pipeline_verify.py`` grades the whole notebooks.)
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ def plan(number: str, solved) -> tuple[str, dict[str, dict], dict[str, tuple]]:
                                                                for c in group}))
             meaning[name] = (kind, group)
     early = cases.EARLY_MISTAKE
-    notebooks["early-mistake"] = with_answers(solved, {early["answer"]: early["source"]})
+    notebooks["early-mistake"] = tests_only(with_answers(solved,
+                                                         {early["answer"]: early["source"]}))
     meaning["early-mistake"] = ("early", [early])
     return cases.LAB, notebooks, meaning
 
