@@ -82,12 +82,14 @@ def bwrap_args(
     args += _system_mounts()
     for path in _etc_files():
         args += ["--ro-bind", path, path]
+    # the private /tmp first: Python, the overlays or the working folder may live under /tmp
+    # on the host (a checkout in /tmp), and a later mount would hide them
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     for root in python_roots():
         args += ["--ro-bind", root, root]
     for target, source in overlays.items():
         args += ["--ro-bind", source, target]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm",
-             "--bind", work, work, "--remount-ro", "/", "--chdir", work, "--clearenv"]
+    args += ["--bind", work, work, "--remount-ro", "/", "--chdir", work, "--clearenv"]
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
     return args
@@ -132,14 +134,16 @@ def sandbox_problem() -> str | None:
         problem = ("bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap; "
                    "Fedora: dnf install bubblewrap)")
     else:
-        work = "/tmp"
-        cmd = [*bwrap_args(work, {}, {"PATH": "/usr/bin:/bin"}), "--", sys.executable, "-c",
-               "import os; print(os.getuid())"]
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-        except (OSError, subprocess.TimeoutExpired) as err:
-            problem = f"bubblewrap could not start ({err})"
-        else:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="sandbox-check-") as work:
+            cmd = [*bwrap_args(work, {}, {"PATH": "/usr/bin:/bin"}), "--", sys.executable,
+                   "-c", "import os, numpy; print(os.getuid())"]
+            try:
+                done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            except (OSError, subprocess.TimeoutExpired) as err:
+                done, problem = None, f"bubblewrap could not start ({err})"
+        if done is not None:
             if done.returncode != 0 or done.stdout.strip() != str(SANDBOX_UID):
                 reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
                 problem = (f"bubblewrap cannot create a sandbox here ({reason}); user "
