@@ -23,13 +23,12 @@ from pathlib import Path
 
 import zmq
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
-from autograder.feedback import RedactHiddenTests
+from autograder.feedback import RedactHiddenTests, SanitizeStudentContent
 
 DEFAULT_SOURCE = "solutions"
 DEFAULT_LABS = "labs"
@@ -218,9 +217,16 @@ def nbgrader_config(
     c.OverwriteCells.add_missing_cells = True
     # Feedback: hidden tests' source and tracebacks never reach the student, and what the
     # student wrote (Markdown, HTML outputs, SVG) goes through bleach before it is HTML.
-    c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, SanitizeHTML,
+    c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, SanitizeStudentContent,
                                         CSSHTMLHeaderPreprocessor]
-    c.SanitizeHTML.strip = True
+    c.SanitizeStudentContent.enabled = True  # nbconvert's preprocessors are off unless enabled
+    c.SanitizeStudentContent.strip = True
+    c.SanitizeStudentContent.tags = [
+        "a", "abbr", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "h5",
+        "h6", "hr", "i", "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table",
+        "tbody", "td", "th", "thead", "tr", "ul"]
+    c.SanitizeStudentContent.attributes = {"a": ["href", "title"], "img": ["src", "alt"],
+                                           "span": ["class"], "code": ["class"]}
     c.HTMLExporter.sanitize_html = True
     return c
 

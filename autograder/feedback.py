@@ -11,6 +11,8 @@ to the exception type and its message, e.g. ``AssertionError: softmax on (2, 3) 
 from __future__ import annotations
 
 from nbconvert.exporters.exporter import ResourcesDict
+from nbconvert.filters.markdown import markdown2html
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests
@@ -46,3 +48,25 @@ class RedactHiddenTests(ClearHiddenTests):
             if output.output_type == "error":
                 output.traceback = [short_error(output)]
         return cell, resources
+
+
+class SanitizeStudentContent(SanitizeHTML):
+    """nbconvert's bleach sanitizer, with Markdown rendered before it is cleaned.
+
+    ``SanitizeHTML`` cleans the HTML *inside* a Markdown cell, but Markdown syntax is rendered
+    after it: ``[link](javascript:...)`` would become a live link. Rendering first lets bleach
+    see every tag and URL the page will hold (its protocol allowlist drops ``javascript:``);
+    the clean HTML then goes back as one ``<div>`` block without blank lines, which Markdown
+    passes through as it is. Outputs (HTML, SVG, JavaScript) are cleaned or dropped by
+    ``SanitizeHTML`` itself.
+    """
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        if cell.cell_type == "markdown":
+            clean = self.sanitize_html_tags(markdown2html(cell.source)).strip()
+            lines = [line if line.strip() else "&#32;" for line in clean.splitlines()]
+            cell.source = "<div>\n" + "\n".join(lines) + "\n</div>"
+            return cell, resources
+        return super().preprocess_cell(cell, resources, cell_index)

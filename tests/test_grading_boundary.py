@@ -254,7 +254,10 @@ def test_sandbox_sees_no_checkout_no_network_and_writes_only_its_folder(tmp_path
     lines = done.stdout.splitlines()
     assert lines[0] == "False False", done.stderr
     assert lines[1] in ("ConnectionRefusedError", "OSError")
-    assert lines[2].startswith("refused /usr/x") and lines[3].startswith("refused")
+    assert lines[2].startswith("refused /usr/x")
+    # the checkout is not there: writing its path fails, or (a checkout under /tmp) lands in
+    # the sandbox's private /tmp; either way nothing reaches the host (asserted below)
+    assert lines[3].startswith("refused") or REPO.is_relative_to("/tmp")
     assert lines[4:6] == ["wrote /tmp/x", "wrote here"]
     assert lines[6].split()[0] == str(bubblewrap.SANDBOX_UID)
     assert int(lines[6].split()[1]) <= 3  # bubblewrap's init, python, maybe its helper

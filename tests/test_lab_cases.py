@@ -54,19 +54,24 @@ def _kind(cell) -> str:
     return "answer" if meta.get("solution") else "test" if meta.get("grade") else "locked"
 
 
-def tests_only(nb):
+def strip_demos(nb):
     """The notebook without its plain (demo and plot) code cells."""
     nb = copy.deepcopy(nb)
     nb.cells = [c for c in nb.cells if _kind(c) != "plain"]
     return nb
 
 
+def _grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
 def with_answers(nb, answers: dict[str, str]):
+    """``nb`` with the answer cells named by grade_id replaced."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
-        if cell.id in answers:
-            cell.source = answers[cell.id]
-    missing = set(answers) - {c.id for c in nb.cells}
+        if _grade_id(cell) in answers:
+            cell.source = answers[_grade_id(cell)]
+    missing = set(answers) - {_grade_id(c) for c in nb.cells}
     assert not missing, f"no answer cell {missing}"
     return nb
 
@@ -94,15 +99,15 @@ def plan(number: str, solved) -> tuple[str, dict[str, dict], dict[str, tuple]]:
     """Notebooks to grade and what each must earn: ``{student: notebook}``,
     ``{student: (kind, cases)}``."""
     cases = load_cases(number)
-    notebooks, meaning = {"solution": tests_only(solved)}, {"solution": ("solution", [])}
+    notebooks, meaning = {"solution": strip_demos(solved)}, {"solution": ("solution", [])}
     for kind, group_cases in (("alternatives", cases.ALTERNATIVES), ("wrong", cases.WRONG)):
         for k, group in enumerate(pack(group_cases)):
             name = f"{kind}-{k:02d}"
-            notebooks[name] = tests_only(with_answers(solved, {c["answer"]: c["source"]
+            notebooks[name] = strip_demos(with_answers(solved, {c["answer"]: c["source"]
                                                                for c in group}))
             meaning[name] = (kind, group)
     early = cases.EARLY_MISTAKE
-    notebooks["early-mistake"] = tests_only(with_answers(solved,
+    notebooks["early-mistake"] = strip_demos(with_answers(solved,
                                                          {early["answer"]: early["source"]}))
     meaning["early-mistake"] = ("early", [early])
     return cases.LAB, notebooks, meaning
@@ -196,5 +201,5 @@ def _regrade_set(lab: str, meaning: dict) -> dict:
         nbformat.read(REPO / "labs" / lab / f"{lab}.ipynb", as_version=4),
         nbformat.read(REPO / "solutions" / lab / f"{lab}.ipynb", as_version=4))
     wrong = [s for s, (kind, _) in meaning.items() if kind == "wrong"][:2]
-    return {s: tests_only(with_answers(solved, {c["answer"]: c["source"]
+    return {s: strip_demos(with_answers(solved, {c["answer"]: c["source"]
                                                 for c in meaning[s][1]})) for s in wrong}
