@@ -81,13 +81,21 @@ def points_of(nb) -> dict[str, float]:
             for c in nb.cells if _kind(c) == "test"}
 
 
-def pack(cases: list[dict]) -> list[list[dict]]:
-    """Groups of cases with no two for the same answer cell or the same test cell."""
+def pack(cases: list[dict], uses: dict[str, list[str]] | None = None) -> list[list[dict]]:
+    """Groups of cases with no two for the same answer cell or the same test cell, and none
+    whose test consults (``uses``: test -> answer cells) another's answer."""
+    uses = uses or {}
+
+    def apart(a: dict, b: dict) -> bool:
+        return (a["answer"] != b["answer"]
+                and a.get("test", a["answer"]) != b.get("test", b["answer"])
+                and b["answer"] not in uses.get(a.get("test", ""), [])
+                and a["answer"] not in uses.get(b.get("test", ""), []))
+
     groups: list[list[dict]] = []
     for case in cases:
         for group in groups:
-            if all(c["answer"] != case["answer"] and c.get("test", c["answer"]) !=
-                   case.get("test", case["answer"]) for c in group):
+            if all(apart(c, case) for c in group):
                 group.append(case)
                 break
         else:
@@ -101,7 +109,7 @@ def plan(number: str, solved) -> tuple[str, dict[str, dict], dict[str, tuple]]:
     cases = load_cases(number)
     notebooks, meaning = {"solution": strip_demos(solved)}, {"solution": ("solution", [])}
     for kind, group_cases in (("alternatives", cases.ALTERNATIVES), ("wrong", cases.WRONG)):
-        for k, group in enumerate(pack(group_cases)):
+        for k, group in enumerate(pack(group_cases, getattr(cases, "USES", {}))):
             name = f"{kind}-{k:02d}"
             notebooks[name] = strip_demos(with_answers(solved, {c["answer"]: c["source"]
                                                                for c in group}))

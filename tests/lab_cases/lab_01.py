@@ -7,6 +7,12 @@ EARLY_MISTAKE: a mistake in an early exercise that only its own test cell may no
 
 LAB = "01_backprop"
 
+
+# test cells that, by design, accept results consistent with the student's own answer to
+# another exercise (so that a mistake there costs that exercise only): the harness never
+# grades a wrong answer to one of those beside a case for such a test
+USES = {"test_gradient_check": ["numerical_gradient"]}
+
 ALTERNATIVES = [
     {"answer": "gates", "why": "max gate splits a tie half and half (a valid subgradient); float results",
      "source": '''def add_gate_backward(dout, a, b):

@@ -8,6 +8,13 @@ that is partly right keeps the points of the requirements it meets (``expect_max
 LAB = "02_initialization"
 
 # answer cells rewritten in another correct style: each must get full marks on its test cell(s).
+
+# test cells that, by design, accept results consistent with the student's own answer to
+# another exercise (so that a mistake there costs that exercise only): the harness never
+# grades a wrong answer to one of those beside a case for such a test
+USES = {"test_xavier_uniform": ["compute_fans"], "test_xavier_normal": ["compute_fans"],
+        "test_kaiming_normal": ["compute_fans"], "test_orthogonal": ["compute_fans"]}
+
 ALTERNATIVES = [
     {"answer": "standardize", "why": "loops over the columns, Python sums, sigma fixed with if",
      "source": '''def standardize(X_train, X_other):

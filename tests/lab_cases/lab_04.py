@@ -9,6 +9,12 @@ The cache of ``batchnorm_forward`` is the documented dict (keys "x", "mu", "xc",
 LAB = "04_batchnorm"
 
 # answer cells rewritten in another correct style: each must get full marks on its test cell(s)
+
+# test cells that, by design, accept results consistent with the student's own answer to
+# another exercise (so that a mistake there costs that exercise only): the harness never
+# grades a wrong answer to one of those beside a case for such a test
+USES = {"test_batchnorm2d": ["batchnorm_forward", "batchnorm_backward"]}
+
 ALTERNATIVES = [
     {"answer": "batchnorm_forward", "source": '''def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
     n, d = x.shape
