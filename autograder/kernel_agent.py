@@ -31,8 +31,7 @@ _OPERATORS = {
                  "pos", "abs", "lt", "le", "gt", "ge", "eq", "ne", "contains", "invert",
                  "and_", "or_", "xor")
 }
-_BUILTINS = {"repr": repr, "str": str, "bool": bool, "float": float, "int": int, "len": len,
-             "list": list, "type": lambda obj: type(obj).__qualname__}
+_BUILTINS = {"repr": repr, "float": float, "int": int, "len": len}
 
 
 class _Agent:

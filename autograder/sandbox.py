@@ -30,6 +30,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -84,13 +85,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     _cgroup: str = ""
 
     def _new_work_dir(self, cwd: str | None) -> str:
-        root = self.work_root or None
-        if root:
-            os.makedirs(root, exist_ok=True)
-        work = os.path.realpath(os.path.join(
-            root or "/tmp", f"kernel-{secrets.token_hex(4)}")) if root else \
-            os.path.realpath(__import__("tempfile").mkdtemp(prefix="kernel-"))
-        os.makedirs(os.path.join(work, ".k"), exist_ok=True)
+        if self.work_root:
+            os.makedirs(self.work_root, exist_ok=True)
+        work = os.path.realpath(tempfile.mkdtemp(prefix="kernel-", dir=self.work_root or None))
+        os.makedirs(os.path.join(work, ".k"))
         os.makedirs(os.path.join(work, ".matplotlib"), exist_ok=True)
         # only the notebook goes in: no file a student ships can shadow an import
         if cwd and os.path.isdir(cwd):
