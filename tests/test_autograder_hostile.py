@@ -346,6 +346,14 @@ class AlwaysEqual:
 def pairwise_sq_distances(X, Y):
     return AlwaysEqual()'''), home("always-equal") / NB)
     expect["always-equal"] = minus_pairwise
+    # in-place writes come back to the grader's arrays: zeroing the inputs must not make a
+    # zero answer match an expected value computed from them afterwards
+    _write(_answer(solved, "pairwise_sq_distances", '''
+def pairwise_sq_distances(X, Y):
+    X[...] = 0.0
+    Y[...] = 0.0
+    return np.zeros((len(X), len(Y)))'''), home("zero-inputs") / NB)
+    expect["zero-inputs"] = minus_pairwise
     _write(_answer(solved, "pairwise_sq_distances",
                    "import sys\nsys.modules.pop('_autograder_agent', None)", keep=True),
            home("remove-agent") / NB)
@@ -487,7 +495,8 @@ KINDS = [
     "orphan-process", "kill-grader", "read-solutions", "read-gradebook", "read-classmate",
     "write-package", "write-outputs", "zz-later", "shadow-import", "network", "environment",
     "symlink", "too-big", "reference-import", "reference-getattr", "reference-code",
-    "custom-exc", "swap-checks", "gradebook-trigger", "always-equal", "remove-agent",
+    "custom-exc", "swap-checks", "gradebook-trigger", "always-equal", "zero-inputs",
+    "remove-agent",
     "fake-agent", "patch-libraries", "script-injection", *NAMES,
 ]
 
