@@ -24,6 +24,7 @@ import inspect
 import numbers
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ import numpy as np
 from course_lib.gradcheck import numerical_gradient, numerical_gradient_array
 
 __all__ = [
+    "Mistake",
     "Score",
     "check_close",
     "check_equal",
@@ -39,6 +41,7 @@ __all__ = [
     "check_shape",
     "check_true",
     "hidden_rng",
+    "recognise",
 ]
 
 #: Absolute differences below this count as equal in gradient checks: the round-off floor of
@@ -60,6 +63,15 @@ def _fmt(value: Any, digits: int = 6) -> str:
     if isinstance(value, (numbers.Complex, np.complexfloating)):
         return f"{complex(value):.6g}"
     return repr(value)
+
+
+def _fmt_pair(got: Any, expected: Any) -> tuple[str, str]:
+    """``got`` and ``expected`` with enough digits to tell them apart (6 at least, 17 at most)."""
+    for digits in (6, 9, 12, 17):
+        a, e = _fmt(got, digits), _fmt(expected, digits)
+        if a != e:
+            return a, e
+    return a, e
 
 
 def _fmt_index(index: tuple[int, ...]) -> str:
@@ -90,6 +102,106 @@ def _to_numpy(value: Any, name: str) -> np.ndarray:
 
 def _shape_text(shape: tuple[int, ...]) -> str:
     return f"{shape} (a scalar)" if shape == () else str(shape)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common mistake of an exercise, recognised by what it produces, never by the code.
+
+    A test cell keeps its exercise's catalogue of mistakes beside its checks and hands it to
+    a check (``check_close(..., mistakes=[...])``). When the answer is wrong, the check
+    compares it with what each catalogued mistake gives on the same inputs; the first one it
+    matches is named in the message, in the words of ``says``, before the usual details.
+
+    Say what the mistake produces in one of two ways:
+
+    * ``gives``: the value the mistake produces (an array or a number), or a function of the
+      expected value that returns it (``gives=lambda e: 4 * e`` for a forgotten batch
+      average with N = 4). The answer matches when it is close to it (``rtol``, ``atol``);
+    * ``when``: a predicate ``when(actual, expected) -> bool`` on the answer, for a property
+      only the mistake has (``lambda a, e: np.allclose(a, e.T)``).
+
+    Example (in a test cell)::
+
+        mistakes = [
+            Mistake("batch-sum", "your dW is N times the expected one: average the batch "
+                    "(divide by N)", gives=lambda e: N * e),
+            Mistake("transposed", "your dW is the transpose of the expected one: dW = X.T @ "
+                    "dout has the shape of W", when=lambda a, e: a.shape == e.T.shape
+                    and np.allclose(a, e.T)),
+        ]
+        check_close(dW, expected, name="dW", mistakes=mistakes)
+
+    Attributes:
+        key: short identifier, unique in the lab (``"batch-sum"``); tests plant each one.
+        says: what is wrong and what to do, in plain words, addressed to the student.
+        gives: what the mistake produces (value, or function of the expected value).
+        when: predicate on ``(actual, expected)``, instead of ``gives``.
+        rtol: relative tolerance when comparing with ``gives``.
+        atol: absolute tolerance when comparing with ``gives``.
+    """
+
+    key: str
+    says: str
+    gives: Any = None
+    when: Callable[[np.ndarray, np.ndarray], bool] | None = None
+    rtol: float = 1e-6
+    atol: float = 1e-9
+
+    def __post_init__(self) -> None:
+        if (self.gives is None) == (self.when is None):
+            raise ValueError(f"Mistake {self.key!r}: give exactly one of `gives` or `when`")
+
+    def matches(self, actual: np.ndarray, expected: np.ndarray) -> bool:
+        """True when ``actual`` is what this mistake produces (never raises)."""
+        try:
+            if self.when is not None:
+                return bool(self.when(actual, expected))
+            produced = self.gives(expected) if callable(self.gives) else self.gives
+            produced = np.asarray(
+                produced.detach().cpu() if hasattr(produced, "detach") else produced)
+            if produced.shape != actual.shape or produced.dtype.kind not in "biufc":
+                return False
+            a = actual.astype(np.float64)
+            p = produced.astype(np.float64)
+            if not (np.all(np.isfinite(a)) and np.all(np.isfinite(p))):
+                return bool(np.array_equal(a, p, equal_nan=True))
+            return bool(np.all(np.abs(a - p) <= self.atol + self.rtol * np.abs(p)))
+        except Exception:  # a catalogue entry that does not apply to this answer
+            return False
+
+
+def recognise(actual: Any, expected: Any, mistakes: Sequence[Mistake]) -> Mistake | None:
+    """The first catalogued mistake ``actual`` matches, or None.
+
+    Args:
+        actual: the student's (wrong) answer, any array-like.
+        expected: the correct answer on the same inputs.
+        mistakes: the exercise's catalogue.
+    """
+    try:
+        a = np.asarray(actual.detach().cpu() if hasattr(actual, "detach") else actual)
+        e = np.asarray(expected.detach().cpu() if hasattr(expected, "detach") else expected)
+    except Exception:
+        return None
+    for mistake in mistakes:
+        if mistake.matches(a, e):
+            return mistake
+    return None
+
+
+@contextlib.contextmanager
+def _naming(actual: Any, expected: Any, label: str, mistakes: Sequence[Mistake]) -> Iterator[None]:
+    """Re-raise a failed check's message with the recognised mistake named first."""
+    try:
+        yield
+    except AssertionError as err:
+        found = recognise(actual, expected, mistakes) if mistakes else None
+        if found is None:
+            raise
+        raise AssertionError(
+            f"{label}: {found.says} [common mistake: {found.key}]. Details: {err}"
+        ) from None
 
 
 def _compare(
@@ -132,19 +244,21 @@ def _compare(
     max_rel = float(np.max(rel[bad]))
     detail = f"max relative error {_fmt(max_rel, 3)}, allowed {_fmt(rtol)}"
     if a.ndim == 0:
+        got, want = _fmt_pair(a[()], e[()])
         raise AssertionError(
-            f"{label} differs{against}: got {_fmt(a[()])}, expected {_fmt(e[()])} "
+            f"{label} differs{against}: got {got}, expected {want} "
             f"(relative error {_fmt(max_rel, 3)}, allowed {_fmt(rtol)})"
         )
+    got, want = _fmt_pair(a[worst], e[worst])
     raise AssertionError(
-        f"{label} differs{against} at {_fmt_index(worst)}: got {_fmt(a[worst])}, "
-        f"expected {_fmt(e[worst])} ({detail}; {int(bad.sum())} of {bad.size} entries differ)"
+        f"{label} differs{against} at {_fmt_index(worst)}: got {got}, "
+        f"expected {want} ({detail}; {int(bad.sum())} of {bad.size} entries differ)"
     )
 
 
 def check_close(
     actual: Any, expected: Any, name: str, rtol: float = 1e-7, atol: float = 1e-9,
-    *, nan_ok: bool = False,
+    *, nan_ok: bool = False, mistakes: Sequence[Mistake] = (),
 ) -> None:
     """Assert that ``actual`` equals ``expected`` up to round-off.
 
@@ -160,17 +274,20 @@ def check_close(
         atol: absolute differences below this always pass.
         nan_ok: accept NaN where ``expected`` has NaN (by default any NaN in ``actual``
             fails: a NaN never matches a NaN computed from the same wrong values).
+        mistakes: the exercise's catalogue (:class:`Mistake`); a wrong answer that matches
+            one is told which mistake it is.
     Raises:
         AssertionError: e.g. ``"name differs at [3, 1]: got 0.0, expected 0.731
         (max relative error 1, allowed 1e-07; 1 of 12 entries differ)"``.
     """
     a = _to_numpy(actual, name)
     e = np.asarray(expected.detach().cpu() if hasattr(expected, "detach") else expected)
-    if a.shape != e.shape:
-        raise AssertionError(
-            f"{name}: shape {_shape_text(a.shape)} but expected {_shape_text(e.shape)}"
-        )
-    _compare(a, e, name, rtol=rtol, atol=atol, nan_ok=nan_ok)
+    with _naming(a, e, name, mistakes):
+        if a.shape != e.shape:
+            raise AssertionError(
+                f"{name}: shape {_shape_text(a.shape)} but expected {_shape_text(e.shape)}"
+            )
+        _compare(a, e, name, rtol=rtol, atol=atol, nan_ok=nan_ok)
 
 
 def check_shape(actual: Any, expected_shape: Sequence[int], name: str) -> None:
@@ -203,7 +320,9 @@ def check_true(condition: Any, message: str) -> None:
         raise AssertionError(message)
 
 
-def check_equal(actual: Any, expected: Any, name: str) -> None:
+def check_equal(
+    actual: Any, expected: Any, name: str, *, mistakes: Sequence[Mistake] = ()
+) -> None:
     """Assert exact equality: integers, labels, booleans, shapes, strings.
 
     Arrays are compared entry by entry after a shape check; anything else with ``==``.
@@ -212,10 +331,16 @@ def check_equal(actual: Any, expected: Any, name: str) -> None:
         actual: the student's value.
         expected: the correct value.
         name: what is compared; every message starts with it.
+        mistakes: the exercise's catalogue (:class:`Mistake`), as in :func:`check_close`.
     Raises:
         AssertionError: ``"name differs at [2]: got 1, expected 0 (3 of 10 entries
         differ)"`` or ``"name: got 'abc', expected 'abd'"``.
     """
+    with _naming(actual, expected, name, mistakes):
+        _check_equal(actual, expected, name)
+
+
+def _check_equal(actual: Any, expected: Any, name: str) -> None:
     if actual is None and expected is not None:
         raise AssertionError(f"{name}: got None; did you forget to `return` the result?")
     arrays = (np.ndarray, list, tuple)
@@ -229,14 +354,15 @@ def check_equal(actual: Any, expected: Any, name: str) -> None:
         differ = a != e
         if np.any(differ):
             where = tuple(int(i) for i in np.argwhere(differ)[0])
+            got, want = _fmt_pair(a[where].item(), e[where].item())
             raise AssertionError(
-                f"{name} differs at {_fmt_index(where)}: got {_fmt(a[where].item())}, "
-                f"expected {_fmt(e[where].item())} ({int(differ.sum())} of {differ.size} "
-                "entries differ)"
+                f"{name} differs at {_fmt_index(where)}: got {got}, "
+                f"expected {want} ({int(differ.sum())} of {differ.size} entries differ)"
             )
         return
     if not actual == expected:
-        raise AssertionError(f"{name}: got {_fmt(actual)}, expected {_fmt(expected)}")
+        got, want = _fmt_pair(actual, expected)
+        raise AssertionError(f"{name}: got {got}, expected {want}")
 
 
 def _split_forward(result: Any, inputs: list[Any]) -> tuple[Any, Any]:
@@ -273,6 +399,7 @@ def check_gradient(
     wrt: Sequence[int] | None = None,
     *,
     atol: float = GRADIENT_ATOL,
+    mistakes: Sequence[Mistake] = (),
 ) -> None:
     """Assert that ``backward`` returns the gradients of ``forward`` (numerical check).
 
@@ -294,6 +421,8 @@ def check_gradient(
         rng: generator for the random input and ``dout``; fresh and unseeded by default.
         wrt: indices of the inputs to check; by default every gradient ``backward`` returns.
         atol: absolute differences below this always pass (round-off floor).
+        mistakes: the exercise's catalogue (:class:`Mistake`); ``gives`` and ``when`` get
+            the numerical gradient of the input being checked as the expected value.
     Raises:
         AssertionError: e.g. ``"relu_backward: dx differs from the numerical gradient at
         [3, 1]: got 0.0, expected 0.731 (max relative error 1, allowed 1e-07; ...)"``.
@@ -343,10 +472,11 @@ def check_gradient(
             return np.asarray(_split_forward(forward(*args), args)[0], dtype=np.float64)
 
         numeric = numerical_gradient_array(f_of_input, x.copy(), dout)
-        _compare(
-            grad, numeric, f"{label}: d{names[i]}", rtol=tol, atol=atol,
-            against=" from the numerical gradient",
-        )
+        with _naming(grad, numeric, f"{label}: d{names[i]}", mistakes):
+            _compare(
+                grad, numeric, f"{label}: d{names[i]}", rtol=tol, atol=atol,
+                against=" from the numerical gradient",
+            )
 
 
 def check_loss_gradient(
@@ -356,6 +486,7 @@ def check_loss_gradient(
     tol: float = 1e-7,
     *,
     atol: float = GRADIENT_ATOL,
+    mistakes: Sequence[Mistake] = (),
 ) -> None:
     """Assert that a loss returns its own gradient: ``loss_fn(x) -> (loss, dx)``.
 
@@ -368,6 +499,8 @@ def check_loss_gradient(
         name: what is checked; every message starts with it.
         tol: largest relative error allowed.
         atol: absolute differences below this always pass.
+        mistakes: the exercise's catalogue (:class:`Mistake`) for ``dx``; ``gives`` and
+            ``when`` get the numerical gradient as the expected value.
     Raises:
         AssertionError: the loss is not a finite scalar, ``dx`` has the wrong shape, or an
         entry of ``dx`` differs from the numerical gradient.
@@ -385,9 +518,11 @@ def check_loss_gradient(
             f"{name}: dx has shape {_shape_text(dx.shape)} but expected {x.shape}, the shape of x"
         )
     numeric = numerical_gradient(lambda z: float(np.asarray(loss_fn(z)[0])), x.copy())
-    _compare(
-        dx, numeric, f"{name}: dx", rtol=tol, atol=atol, against=" from the numerical gradient"
-    )
+    with _naming(dx, numeric, f"{name}: dx", mistakes):
+        _compare(
+            dx, numeric, f"{name}: dx", rtol=tol, atol=atol,
+            against=" from the numerical gradient",
+        )
 
 
 # --- grading context: seeds for hidden inputs, and where a test cell runs ----------------------
@@ -499,8 +634,15 @@ class Score:
         self.parts: list[tuple[str, float, str | None]] = []  # (name, weight, failure or None)
 
     @contextlib.contextmanager
-    def part(self, name: str, weight: float = 1.0) -> Iterator[None]:
-        """One requirement, worth ``weight`` shares; failures inside are recorded."""
+    def part(self, name: str, weight: float = 1.0, *, on: str = "") -> Iterator[None]:
+        """One requirement, worth ``weight`` shares; failures inside are recorded.
+
+        Args:
+            name: the requirement in words (``"running variance (unbiased)"``).
+            weight: its share of the cell's points.
+            on: the inputs it is checked on, in words (``"x of shape (1, 3), p = 0"``):
+                an exception the student's code raises is reported with them.
+        """
         try:
             yield
         except AssertionError as err:
@@ -508,7 +650,9 @@ class Score:
         except MemoryError:  # a limit of the grading kernel: the whole cell, with its status
             raise
         except Exception as err:  # the student's code raised: say which requirement
-            self.parts.append((name, float(weight), "raised " + _describe_exception(err)))
+            given = f" on {on}" if on else ""
+            self.parts.append(
+                (name, float(weight), f"raised {_describe_exception(err)}{given}"))
         else:
             self.parts.append((name, float(weight), None))
 

@@ -9,12 +9,15 @@ import pytest
 import torch
 
 from course_lib.grading import (
+    Mistake,
+    Score,
     check_close,
     check_equal,
     check_gradient,
     check_loss_gradient,
     check_shape,
     check_true,
+    recognise,
 )
 
 
@@ -340,3 +343,110 @@ def test_score_when_trusted_returns_partial_points_and_names_exceptions(capsys):
     printed = capsys.readouterr().out
     assert "[ok] p = 0.5" in printed
     assert "[failed] p = 1 handled: raised IndexError: tuple index out of range" in printed
+
+
+# --- the mistake catalogue ---------------------------------------------------------------------
+
+
+def test_a_catalogued_mistake_is_named_with_its_words_and_key():
+    expected = np.array([[0.5, -1.0, 2.0], [0.25, 3.0, -0.75]])
+    mistakes = [
+        Mistake("transposed", "your dW is the transpose of the expected one",
+                when=lambda a, e: a.shape == e.T.shape and np.allclose(a, e.T)),
+        Mistake("batch-sum", "your dW is N = 4 times the expected one: divide by the batch size",
+                gives=lambda e: 4 * e),
+    ]
+    with pytest.raises(AssertionError) as info:
+        check_close(4 * expected, expected, name="dW", mistakes=mistakes)
+    message = str(info.value)
+    assert message.startswith("dW: your dW is N = 4 times the expected one")
+    assert "[common mistake: batch-sum]" in message
+    assert "got 2.0, expected 0.5" in message  # the usual details follow
+    with pytest.raises(AssertionError, match=r"\[common mistake: transposed\]"):
+        check_close(expected.T, expected, name="dW", mistakes=mistakes)
+
+
+def test_an_answer_no_mistake_explains_gets_the_plain_message():
+    expected = np.array([1.0, 2.0, 3.0])
+    mistakes = [Mistake("double", "twice too large", gives=lambda e: 2 * e)]
+    with pytest.raises(AssertionError) as info:
+        check_close(expected + 0.5, expected, name="y", mistakes=mistakes)
+    assert "common mistake" not in str(info.value)
+    assert str(info.value).startswith("y differs at [0]")
+
+
+def test_a_right_answer_passes_even_when_a_mistake_would_match_it():
+    expected = np.zeros(3)  # every scaling of zero is zero: the catalogue must not fire
+    check_close(expected.copy(), expected, name="y",
+                mistakes=[Mistake("double", "twice", gives=lambda e: 2 * e)])
+
+
+def test_a_mistake_whose_value_cannot_be_computed_is_skipped():
+    expected = np.ones((2, 3))
+    mistakes = [Mistake("broken", "never", gives=lambda e: e @ e),  # shapes do not multiply
+                Mistake("negated", "wrong sign", gives=lambda e: -e)]
+    with pytest.raises(AssertionError, match=r"\[common mistake: negated\]"):
+        check_close(-expected, expected, name="g", mistakes=mistakes)
+
+
+def test_a_mistake_needs_exactly_one_way_to_be_recognised():
+    with pytest.raises(ValueError, match="exactly one"):
+        Mistake("k", "says")
+    with pytest.raises(ValueError, match="exactly one"):
+        Mistake("k", "says", gives=1.0, when=lambda a, e: True)
+
+
+def test_a_mistake_with_a_fixed_value_and_a_shape_mismatch_is_named():
+    mistakes = [Mistake("no-keepdims", "keep the reduced axis (keepdims=True)",
+                        gives=np.array([1.0, 2.0]))]
+    with pytest.raises(AssertionError, match=r"keepdims=True\) \[common mistake: no-keepdims\]"):
+        check_close(np.array([1.0, 2.0]), np.array([[1.0], [2.0]]), name="m", mistakes=mistakes)
+
+
+def test_check_gradient_names_a_mistake_against_the_numerical_gradient():
+    def forward(x):
+        return x**2, x
+
+    def backward_forgot_factor(dout, x):
+        return dout * x  # d(x^2)/dx is 2x: the factor 2 is missing
+
+    mistakes = [Mistake("half", "your gradient is half the expected one: d(x^2)/dx = 2x",
+                        gives=lambda e: e / 2)]
+    with pytest.raises(AssertionError, match=r"\[common mistake: half\]"):
+        check_gradient(forward, backward_forgot_factor, shape=(3, 4), name="square",
+                       rng=np.random.default_rng(0), mistakes=mistakes)
+
+
+def test_check_equal_names_a_mistake():
+    mistakes = [Mistake("off-by-one", "count the positions where the kernel fits: add 1",
+                        gives=lambda e: e - 1)]
+    with pytest.raises(AssertionError, match=r"\[common mistake: off-by-one\]"):
+        check_equal(4, 5, name="output size", mistakes=mistakes)
+
+
+def test_recognise_returns_the_first_matching_mistake():
+    e = np.array([1.0, -2.0])
+    first = Mistake("neg", "negated", gives=lambda e: -e)
+    second = Mistake("neg-too", "also negated", when=lambda a, e: np.allclose(a, -e))
+    assert recognise(-e, e, [first, second]) is first
+    assert recognise(e + 1, e, [first, second]) is None
+
+
+def test_values_equal_at_six_digits_are_printed_with_enough_digits_to_differ():
+    with pytest.raises(AssertionError) as info:
+        check_close(0.32103512, 0.32103498, name="loss", rtol=1e-9)
+    assert "got 0.32103512, expected 0.32103498" in str(info.value)
+    with pytest.raises(AssertionError) as info:
+        check_equal(1.0000000001, 1.0, name="x")
+    assert "got 1.0000000001, expected 1.0" in str(info.value)
+
+
+def test_an_exception_in_a_part_is_reported_with_the_inputs_it_got():
+    score = Score(2)
+    with score.part("output", on="x of shape (1, 3), p = 0"):
+        ()[0]
+    with score.part("gradient"):
+        pass
+    assert score.failures() == [
+        ("output", "raised IndexError: tuple index out of range on x of shape (1, 3), p = 0")]
+    assert score.earned() == 1.0
