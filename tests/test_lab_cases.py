@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import csv
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,6 +122,18 @@ def plan(number: str, solved) -> tuple[str, dict[str, dict], dict[str, tuple]]:
     return cases.LAB, notebooks, meaning
 
 
+def cell_texts(autograded: Path) -> dict[str, str]:
+    """``{grade_id: everything the graded cell printed or raised}`` of an autograded notebook."""
+    nb = nbformat.read(autograded, as_version=4)
+    texts = {}
+    for cell in nb.cells:
+        if _kind(cell) == "test":
+            parts = [o.get("text", "") for o in cell.outputs if o.output_type == "stream"]
+            parts += [f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
+            texts[_grade_id(cell)] = "\n".join(parts)
+    return texts
+
+
 def grade(lab: str, notebooks: dict, out: Path, root: Path) -> dict[str, dict[str, float]]:
     subs = root / "submissions"
     for student, nb in notebooks.items():
@@ -139,7 +152,8 @@ def grade(lab: str, notebooks: dict, out: Path, root: Path) -> dict[str, dict[st
         for student in notebooks:
             assert statuses[(student, lab)] == "ok", (student, statuses[(student, lab)])
             scores[student] = {g.name: float(g.auto_score)
-                               for g in gb.find_submission_notebook(lab, lab, student).grades}
+                               for g in gb.find_submission_notebook(lab, lab, student).grades
+                               if g.auto_score is not None}  # written answers: manual
     return scores
 
 
@@ -152,8 +166,10 @@ def graded(request, tmp_path_factory):
         nbformat.read(REPO / "labs" / lab / f"{lab}.ipynb", as_version=4),
         nbformat.read(REPO / "solutions" / lab / f"{lab}.ipynb", as_version=4))
     lab, notebooks, meaning = plan(number, solved)
-    scores = grade(lab, notebooks, root / "out", root)
-    return lab, meaning, scores, points_of(solved)
+    out = root / "out"
+    scores = grade(lab, notebooks, out, root)
+    texts = {s: cell_texts(out / "autograded" / s / lab / f"{lab}.ipynb") for s in notebooks}
+    return lab, meaning, scores, points_of(solved), texts
 
 
 def _bad(cells: dict[str, float], points: dict[str, float], but: str | None = None) -> dict:
@@ -162,12 +178,12 @@ def _bad(cells: dict[str, float], points: dict[str, float], but: str | None = No
 
 
 def test_solution_tests_earn_full_marks(graded):
-    _, _, scores, points = graded
+    _, _, scores, points, _ = graded
     assert scores["solution"] == points
 
 
 def test_correct_answers_in_other_styles_earn_full_marks(graded):
-    _, meaning, scores, points = graded
+    _, meaning, scores, points, _ = graded
     for student, (kind, cases) in meaning.items():
         if kind == "alternatives":
             lost = _bad(scores[student], points)
@@ -175,7 +191,7 @@ def test_correct_answers_in_other_styles_earn_full_marks(graded):
 
 
 def test_each_wrong_answer_loses_points_on_its_own_test_only(graded):
-    _, meaning, scores, points = graded
+    _, meaning, scores, points, _ = graded
     for student, (kind, group) in meaning.items():
         if kind != "wrong":
             continue
@@ -189,8 +205,17 @@ def test_each_wrong_answer_loses_points_on_its_own_test_only(graded):
             [case["why"] for case in group]
 
 
+def test_a_planted_catalogued_mistake_is_named_in_its_feedback(graded):
+    _, meaning, _, _, texts = graded
+    planted = [(student, case) for student, (kind, group) in meaning.items() if kind == "wrong"
+               for case in group if case.get("mistake")]
+    for student, case in planted:
+        said = texts[student][case["test"]]
+        assert f"[common mistake: {case['mistake']}]" in said, (case["why"], said[-1500:])
+
+
 def test_an_early_mistake_costs_its_exercise_only(graded):
-    _, meaning, scores, points = graded
+    _, meaning, scores, points, _ = graded
     case = meaning["early-mistake"][1][0]
     cells = scores["early-mistake"]
     assert cells[case["test"]] < points[case["test"]]
@@ -198,7 +223,7 @@ def test_an_early_mistake_costs_its_exercise_only(graded):
 
 
 def test_regrading_gives_the_same_per_cell_scores(graded, tmp_path):
-    lab, meaning, scores, _ = graded
+    lab, meaning, scores, _, _ = graded
     again = {s: nb for s, nb in _regrade_set(lab, meaning).items()}
     assert grade(lab, again, tmp_path / "out", tmp_path) == {s: scores[s] for s in again}
 
@@ -211,3 +236,21 @@ def _regrade_set(lab: str, meaning: dict) -> dict:
     wrong = [s for s, (kind, _) in meaning.items() if kind == "wrong"][:2]
     return {s: strip_demos(with_answers(solved, {c["answer"]: c["source"]
                                                 for c in meaning[s][1]})) for s in wrong}
+
+
+#: A catalogued mistake in a test cell: ``Mistake("key", ...``.
+MISTAKE_KEY = re.compile(r"""Mistake\(\s*["']([^"']+)["']""")
+
+
+@pytest.mark.parametrize("number", LABS)
+def test_every_catalogued_mistake_is_planted_by_a_wrong_case(number):
+    cases = load_cases(number)
+    source = nbformat.read(REPO / "solutions" / cases.LAB / f"{cases.LAB}.ipynb", as_version=4)
+    catalogue = {key: _grade_id(cell) for cell in source.cells if _kind(cell) == "test"
+                 for key in MISTAKE_KEY.findall(cell.source)}
+    planted = {case["mistake"]: case["test"] for case in cases.WRONG if case.get("mistake")}
+    assert not set(planted) - set(catalogue), "cases plant mistakes no test cell catalogues"
+    missing = {key: test for key, test in catalogue.items() if key not in planted}
+    assert not missing, f"catalogued mistakes no WRONG case plants: {missing}"
+    misplaced = {k: (planted[k], catalogue[k]) for k in planted if planted[k] != catalogue[k]}
+    assert not misplaced, f"a case plants a mistake aimed at another test cell: {misplaced}"
