@@ -125,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade without the bubblewrap sandbox (where it cannot run: macOS, no "
                         "user namespaces); student code then shares the grader's files and "
                         "processes, and every row's status says so")
+    p.add_argument("--student", action="append", metavar="ID",
+                   help="grade only this student's folder (repeatable): a regrade of those "
+                        "rows; grades.csv still lists the whole class from the gradebook")
     p.add_argument("--assignment", action="append", metavar="LAB",
                    help="grade only this lab (repeatable) [default: every lab]")
     p.add_argument("--dask", metavar="ADDRESS",
@@ -191,7 +194,7 @@ def _cmd_grade(args: argparse.Namespace, course: Course) -> int:
     start = time.perf_counter()
     results = grade_submissions(course, args.submissions, args.out, workers=args.workers,
                                 db_url=args.db, limits=limits, dask=args.dask,
-                                assignments=args.assignment)
+                                assignments=args.assignment, students=args.student)
     elapsed = time.perf_counter() - start
     print()
     print(format_table(results))

@@ -13,12 +13,13 @@ folder it is given.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import zmq
@@ -30,12 +31,19 @@ from traitlets.config import Config
 
 from autograder.feedback import RedactHiddenTests, SanitizeStudentContent
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
 DEFAULT_SOURCE = "solutions"
 DEFAULT_LABS = "labs"
 #: Seconds one cell may run before nbgrader interrupts the kernel.
 DEFAULT_TIMEOUT = 120
-#: nbgrader keeps course state under this course id (its command-line default).
-COURSE_ID = ""
+#: The course id when ``course.toml`` names none.
+COURSE_ID = "course_lib"
+#: The course's settings file, at the course root (see :class:`CourseSettings`).
+SETTINGS_FILE = "course.toml"
 #: The course part of every hidden-test seed (see course_lib.grading.hidden_rng).
 COURSE_SEED_ID = "course_lib"
 #: Address-space limit of a grading kernel (bytes).
@@ -82,19 +90,71 @@ class CourseError(Exception):
     """A problem the person running the command can fix (message says how)."""
 
 
+def parse_due(text: str, lab: str) -> dt.datetime:
+    """A due date from ``course.toml``: ISO 8601, UTC when no zone is given; naive UTC out
+    (nbgrader keeps naive UTC datetimes in the gradebook)."""
+    try:
+        when = dt.datetime.fromisoformat(str(text))
+    except ValueError as err:
+        raise CourseError(f"{SETTINGS_FILE}: due date of {lab} is not ISO 8601 "
+                          f"(2027-01-18T23:59:00+00:00): {text!r}") from err
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return when
+
+
+@dataclass(frozen=True)
+class CourseSettings:
+    """What an instructor sets once (``course.toml`` at the course root).
+
+    Attributes:
+        course_id: nbgrader's course id (exchange, formgrader, gradebook rows).
+        install_from: what a lab's first cell gives ``pip install`` when course_lib is missing.
+        due: due date per lab (naive UTC); labs not listed are never late.
+        late_per_day: share of a notebook's score lost per started day late.
+        late_zero_after_days: later than this many days, the score is 0 (0: never).
+    """
+
+    course_id: str = COURSE_ID
+    install_from: str = "course_lib"
+    due: Mapping[str, dt.datetime] = field(default_factory=dict)
+    late_per_day: float = 0.0
+    late_zero_after_days: float = 0.0
+
+    @classmethod
+    def read(cls, path: Path) -> CourseSettings:
+        """The settings in ``path`` (defaults when the file does not exist)."""
+        if not path.is_file():
+            return cls()
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as err:
+            raise CourseError(f"{path}: not valid TOML: {err}") from err
+        course, late = data.get("course", {}), data.get("late", {})
+        return cls(
+            course_id=str(course.get("id", COURSE_ID)),
+            install_from=str(course.get("install_from", "course_lib")),
+            due={lab: parse_due(when, lab) for lab, when in data.get("due", {}).items()},
+            late_per_day=float(late.get("per_day", 0.0)),
+            late_zero_after_days=float(late.get("zero_after_days", 0.0)),
+        )
+
+
 @dataclass(frozen=True)
 class Course:
-    """Where a course's source and release folders are.
+    """Where a course's source and release folders are, and its settings.
 
     Attributes:
         root: the course root (absolute), normally the repository.
         source: absolute path of the nbgrader source folder (``solutions/``).
         labs: absolute path of the nbgrader release folder (``labs/``).
+        settings: ``course.toml`` (course id, due dates, late policy, install location).
     """
 
     root: Path
     source: Path
     labs: Path
+    settings: CourseSettings = CourseSettings()
 
     @classmethod
     def at(
@@ -103,7 +163,12 @@ class Course:
     ) -> Course:
         """The course rooted at ``root``; relative ``source``/``labs`` are taken from it."""
         root = Path(root).resolve()
-        return cls(root=root, source=(root / source).resolve(), labs=(root / labs).resolve())
+        return cls(root=root, source=(root / source).resolve(), labs=(root / labs).resolve(),
+                   settings=CourseSettings.read(root / SETTINGS_FILE))
+
+    @property
+    def course_id(self) -> str:
+        return self.settings.course_id
 
     def lab_ids(self) -> list[str]:
         """Every lab in the source folder: each ``<lab>/<lab>.ipynb``, sorted by name."""
@@ -185,6 +250,7 @@ def nbgrader_config(
     limits: Limits | None = None,
     answer_key_dir: Path | None = None,
     work_root: Path | None = None,
+    settings: CourseSettings | None = None,
 ) -> Config:
     """The traitlets ``Config`` for nbgrader's converters and validator.
 
@@ -200,15 +266,18 @@ def nbgrader_config(
             kernel restarts).
         answer_key_dir: a course_lib without the lab's answer key, for the sandbox.
         work_root: where kernels get their private working folders (default: /tmp).
+        settings: the course's settings (course id, late policy); defaults when None.
     Returns:
         the configuration.
     """
     scripts_on_path()
+    settings = settings or CourseSettings()
     c = execution_config(limits.timeout if limits else timeout)
     if limits is not None:
         _sandbox_config(c, limits, answer_key_dir, work_root)
+    late_config(c, settings)
     c.CourseDirectory.root = str(root)
-    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.course_id = settings.course_id
     c.CourseDirectory.source_directory = str(source)
     if release is not None:
         c.CourseDirectory.release_directory = str(release)
@@ -229,6 +298,13 @@ def nbgrader_config(
                                            "span": ["class"], "code": ["class"]}
     c.HTMLExporter.sanitize_html = True
     return c
+
+
+def late_config(c: Config, settings: CourseSettings) -> None:
+    """Late penalties through nbgrader's plugin interface (:mod:`autograder.late`)."""
+    c.AssignLatePenalties.plugin_class = "autograder.late.PenaltyPerDay"
+    c.PenaltyPerDay.per_day = settings.late_per_day
+    c.PenaltyPerDay.zero_after_days = settings.late_zero_after_days
 
 
 def _sandbox_config(

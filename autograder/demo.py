@@ -87,21 +87,27 @@ def solved_notebook(release: NotebookNode, source: NotebookNode) -> NotebookNode
     return solved
 
 
+def is_autograded_test(cell: NotebookNode) -> bool:
+    """A test cell the grader scores (graded, not an answer: written answers are manual)."""
+    return utils.is_grade(cell) and not utils.is_solution(cell)
+
+
 def build_submissions(
     release: NotebookNode, source: NotebookNode, lab: str
 ) -> tuple[dict[str, NotebookNode], list[Expectation]]:
     """The three demo notebooks of a lab and the score each should get."""
+    # written answers are scored by a person later: the expectations are automatic points
     max_score = sum(
-        float(c.metadata.nbgrader["points"]) for c in release.cells if utils.is_grade(c)
+        float(c.metadata.nbgrader["points"]) for c in release.cells if is_autograded_test(c)
     )
     perfect = solved_notebook(release, source)
     wrong = nbformat.from_dict(perfect)
     last_answer, lost = None, 0.0
     for cell in wrong.cells:
-        if utils.is_solution(cell):
+        if utils.is_solution(cell) and cell.cell_type == "code":
             last_answer, last_wrong_cell = cell.metadata.nbgrader["grade_id"], cell
             lost = 0.0
-        if utils.is_grade(cell) and last_answer is not None:
+        if is_autograded_test(cell) and last_answer is not None:
             lost += float(cell.metadata.nbgrader["points"])
     if last_answer is not None:
         last_wrong_cell.source = break_solution(_answers(source)[last_answer])

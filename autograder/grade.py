@@ -27,6 +27,7 @@ import nbformat
 from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde, GenerateFeedback
+from nbgrader.utils import parse_utc
 
 from autograder.answer_key import redacted_course_lib
 from autograder.bubblewrap import sandbox_problem
@@ -36,6 +37,7 @@ from autograder.course import (
     DEFAULT_TIMEOUT,
     Course,
     CourseError,
+    CourseSettings,
     Limits,
     captured_nbgrader_log,
     course_directory,
@@ -46,21 +48,32 @@ from autograder.course import (
 )
 from autograder.feedback import short_error
 from autograder.intake import load_submission
+from autograder.late import late_penalty
 from autograder.release import generate_release
 from autograder.workers import run_in_workers
 from course_lib.grading import seed_text
 
-CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "seconds", "feedback"]
+#: grades.csv: ``score`` is what counts (raw score less the late penalty, never below 0), as
+#: in ``nbgrader export``; ``timestamp`` is the submission's (timestamp.txt), UTC.
+CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "raw_score", "late_penalty",
+               "timestamp", "seconds_late", "manual_pending", "status", "seconds", "feedback"]
+#: Largest timestamp.txt read (nbgrader writes one line).
+MAX_TIMESTAMP_BYTES = 200
 
 
 @dataclass
 class CellResult:
-    """One graded cell: its grade_id, points earned and possible, why points were lost."""
+    """One graded cell: its grade_id, points earned and possible, why points were lost.
+
+    ``manual`` cells (written answers) are scored by a person in the formgrader; the grader
+    leaves their score alone.
+    """
 
     grade_id: str
     score: float
     max_score: float
     error: str = ""
+    manual: bool = False
 
 
 @dataclass
@@ -75,6 +88,18 @@ class GradeResult:
     seconds: float
     cells: list[CellResult] = field(default_factory=list)
     feedback: str = ""
+    timestamp: str = ""  # when it was submitted (timestamp.txt), as nbgrader read it
+    extra_files: tuple[str, ...] = ()  # nbgrader's submission files copied beside feedback
+
+    @property
+    def auto_score(self) -> float:
+        return sum(c.score for c in self.cells if not c.manual)
+
+    @property
+    def auto_max_score(self) -> float:
+        """Points the grader decides (the total less written answers)."""
+        return sum(c.max_score for c in self.cells if not c.manual) if self.cells \
+            else self.max_score
 
 
 @dataclass(frozen=True)
@@ -92,6 +117,7 @@ class GradeJob:
     limits: Limits = Limits()
     answer_key: Path | None = None  # the lab's course_lib without its answer key
     nbgrader_id: str = ""  # the student's id inside nbgrader's folders (safe for its globs)
+    settings: CourseSettings = CourseSettings()  # course id, late policy
 
 
 def _cell_problem(cell: nbformat.NotebookNode) -> str:
@@ -191,6 +217,20 @@ def grade_one(job: GradeJob) -> GradeResult:
         return _failed(job, f"grader error: {type(err).__name__}: {err}", start, job.max_score)
 
 
+#: nbgrader's files beside a submitted notebook that feedback needs (release_feedback).
+SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def submission_files(folder: Path) -> dict[str, str]:
+    """nbgrader's small files of a submission folder (regular files only, a few bytes)."""
+    found = {}
+    for name in SUBMISSION_FILES:
+        path = folder / name
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_TIMESTAMP_BYTES:
+            found[name] = path.read_text(errors="replace")
+    return found
+
+
 def _grade_one(job: GradeJob, start: float) -> GradeResult:
     max_score = job.max_score
     source_nb = nbformat.read(job.source / job.lab / f"{job.lab}.ipynb", as_version=4)
@@ -206,11 +246,16 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
         shutil.copyfile(job.template_db, root / "gradebook.db")
         submitted = root / "submitted" / student_id / job.lab
         submitted.mkdir(parents=True)
-        # only the notebook: nothing else a student ships reaches the kernel
+        # only the notebook: nothing else a student ships reaches the kernel (nbgrader reads
+        # timestamp.txt beside it, for lateness)
         nbformat.write(intake.notebook, submitted / f"{job.lab}.ipynb")
+        extra = submission_files(job.notebook.parent)
+        for name, text in extra.items():
+            (submitted / name).write_text(text)
         config = nbgrader_config(
             root=root, source=job.source, db_url=sqlite_url(root / "gradebook.db"),
             limits=limits, answer_key_dir=job.answer_key, work_root=root / "kernels",
+            settings=job.settings,
         )
         config.TrustedExecute.student = job.student  # seeds use the real id
         coursedir = course_directory(config, job.lab, student_id)
@@ -227,23 +272,29 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
             cell.metadata.nbgrader["grade_id"]: _cell_problem(cell)
             for cell in nb.cells if utils.is_grade(cell)
         }
-        with Gradebook(sqlite_url(root / "gradebook.db"), COURSE_ID) as gb:
+        with Gradebook(sqlite_url(root / "gradebook.db"), job.settings.course_id) as gb:
             submission = gb.find_submission_notebook(job.lab, job.lab, student_id)
             cells = [
                 CellResult(
                     g.name, float(g.auto_score or 0.0), float(g.max_score),
                     "" if (g.auto_score or 0.0) >= g.max_score else problems.get(g.name, ""),
+                    manual=g.auto_score is None,
                 )
                 for g in submission.grades
             ]
+            stamp = gb.find_submission(job.lab, student_id).timestamp
         notes = intake.notes + _notes_from_autograded(nb, limits.timeout)
         if not limits.sandbox:
             notes.append(NO_SANDBOX)
         result = GradeResult(
             job.student, job.lab, sum(c.score for c in cells), sum(c.max_score for c in cells),
             "; ".join(notes) or "ok", 0.0, cells,
+            timestamp=stamp.isoformat() if stamp and "timestamp.txt" in extra else "",
+            extra_files=tuple(extra),
         )
         copy_atomic(autograded, job.out / "autograded" / job.student / job.lab / autograded.name)
+        for name in extra:
+            copy_atomic(submitted / name, job.out / "autograded" / job.student / job.lab / name)
         if job.feedback:
             with captured_nbgrader_log() as log:
                 try:
@@ -254,6 +305,10 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
             html = root / "feedback" / student_id / job.lab / f"{job.lab}.html"
             if html.is_file():
                 target = job.out / "feedback" / job.student / job.lab / html.name
+                # nbgrader's release_feedback needs the submission's timestamp and secret
+                # beside the HTML: the output folder is an nbgrader course folder
+                for name in extra:
+                    copy_atomic(submitted / name, target.parent / name)
                 copy_atomic(html, target)
                 result.feedback = str(target)
     result.seconds = time.perf_counter() - start
@@ -280,37 +335,58 @@ def run_jobs(
 
 
 def write_gradebook(
-    db_url: str, results: Sequence[GradeResult], attempts: int = 8
+    db_url: str, results: Sequence[GradeResult], attempts: int = 8,
+    settings: CourseSettings | None = None,
 ) -> dict[tuple[str, str], float]:
     """Write results into the final gradebook, one after the other.
 
-    Mirrors nbgrader's ``SaveAutoGrades``: sets ``auto_score`` of every graded cell (0 for
-    submissions that could not be graded), leaves manual scores alone. Locally the parent
-    process is the only writer (SQLite has a single writer); Dask workers write into a shared
-    PostgreSQL gradebook concurrently, so a write that collides with another (two workers
-    creating the same student row) is rolled back and retried.
+    Mirrors nbgrader's ``Autograde`` and its preprocessors: the submission's timestamp (its
+    lateness follows from the assignment's due date), ``auto_score`` of every autograded cell
+    (0 for submissions that could not be graded), written answers' scores left alone (a
+    person gives them in the formgrader), and the late penalty of ``AssignLatePenalties``
+    computed on the notebook's score with the course's plugin (:mod:`autograder.late`).
+    Locally the parent process is the only writer (SQLite has a single writer); Dask workers
+    write into a shared PostgreSQL gradebook concurrently, so a write that collides with
+    another (two workers creating the same student row) is rolled back and retried. The
+    grader's own columns (status, seconds, feedback, hidden-test seeds) go into tables of
+    their own beside nbgrader's.
 
     Returns:
-        ``{(student, lab): total score}`` as the gradebook computes it.
+        ``{(student, lab): score}`` after the late penalty, as ``nbgrader export`` computes it.
     """
     from sqlalchemy.exc import DBAPIError, IntegrityError
 
+    settings = settings or CourseSettings()
     totals = {}
     scripts_on_path()
-    with Gradebook(db_url, COURSE_ID) as gb:
+    with Gradebook(db_url, settings.course_id) as gb:
         for r in results:
             for attempt in range(attempts):
                 try:
                     gb.update_or_create_student(r.student)
-                    gb.update_or_create_submission(r.lab, r.student)
+                    stamp = parse_utc(r.timestamp) if r.timestamp else None
+                    submission = gb.update_or_create_submission(r.lab, r.student,
+                                                                timestamp=stamp)
                     notebook = gb.find_submission_notebook(r.lab, r.lab, r.student)
-                    earned = {c.grade_id: c.score for c in r.cells}
+                    earned = {c.grade_id: c.score for c in r.cells if not c.manual}
+                    # written answers: graded cells that are also answer cells
+                    manual = {c.name for c in notebook.notebook.solution_cells}
                     for grade in notebook.grades:
+                        if grade.name in manual:
+                            grade.needs_manual_grade = grade.manual_score is None
+                            continue
                         grade.auto_score = earned.get(grade.name, 0.0)
                         grade.needs_manual_grade = grade.manual_score is not None
+                    gb.db.flush()
+                    notebook.late_submission_penalty = late_penalty(
+                        float(notebook.score), float(submission.total_seconds_late),
+                        settings.late_per_day, settings.late_zero_after_days,
+                    ) if submission.total_seconds_late > 0 else None
                     record_seeds(gb.db, r)
+                    record_outcome(gb.db, r)
                     gb.db.commit()
-                    totals[(r.student, r.lab)] = float(gb.find_submission(r.lab, r.student).score)
+                    done = gb.find_submission(r.lab, r.student)
+                    totals[(r.student, r.lab)] = final_score(done)
                     break
                 except (IntegrityError, DBAPIError):
                     gb.db.rollback()
@@ -318,6 +394,31 @@ def write_gradebook(
                         raise
                     time.sleep(0.05 * (attempt + 1))
     return totals
+
+
+def final_score(submission: object) -> float:
+    """What counts, as ``nbgrader export`` computes it: the score less the late penalty."""
+    return max(0.0, float(submission.score) - float(submission.late_submission_penalty or 0.0))
+
+
+#: The grader's own per-submission columns, beside nbgrader's tables.
+OUTCOMES_TABLE = "autograder_outcomes"
+
+
+def record_outcome(db: object, result: GradeResult) -> None:
+    """Keep a submission's status, grading time and feedback path in the gradebook (table
+    ``autograder_outcomes``), so that ``grades.csv`` can always be rebuilt for the whole class
+    from the gradebook alone."""
+    from sqlalchemy import text
+
+    db.execute(text(f"CREATE TABLE IF NOT EXISTS {OUTCOMES_TABLE} (student VARCHAR(1024), "
+                    "assignment VARCHAR(1024), status TEXT, seconds FLOAT, feedback TEXT, "
+                    "PRIMARY KEY (student, assignment))"))
+    db.execute(text(f"DELETE FROM {OUTCOMES_TABLE} WHERE student = :s AND assignment = :a"),
+               {"s": result.student, "a": result.lab})
+    db.execute(text(f"INSERT INTO {OUTCOMES_TABLE} VALUES (:s, :a, :t, :x, :f)"),
+               {"s": result.student, "a": result.lab, "t": result.status,
+                "x": float(result.seconds), "f": result.feedback})
 
 
 def record_seeds(db: object, result: GradeResult) -> None:
@@ -339,32 +440,34 @@ def record_seeds(db: object, result: GradeResult) -> None:
                     "t": seed_text(COURSE_SEED_ID, result.lab, cell.grade_id, result.student)})
 
 
-def ensure_course_row(db_url: str) -> None:
-    """Create the row of nbgrader's course ``""`` (nbgrader skips it for an empty id, which
-    only SQLite, without foreign keys, tolerates)."""
+def ensure_course_row(db_url: str, course_id: str) -> None:
+    """Create the course's row in a shared gradebook (two graders starting at once may both
+    try: the second one's insert is the one that yields)."""
     from nbgrader.api import Course as CourseRow
     from sqlalchemy.exc import IntegrityError
 
     scripts_on_path()
-    with Gradebook(db_url, COURSE_ID) as gb:
-        if gb.db.query(CourseRow).filter(CourseRow.id == COURSE_ID).one_or_none() is None:
-            gb.db.add(CourseRow(id=COURSE_ID))
+    with Gradebook(db_url, course_id) as gb:
+        if gb.db.query(CourseRow).filter(CourseRow.id == course_id).one_or_none() is None:
+            gb.db.add(CourseRow(id=course_id))
             try:
                 gb.db.commit()
             except IntegrityError:  # created meanwhile by another grader
                 gb.db.rollback()
 
 
-def read_totals(db_url: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], float]:
-    """``{(student, lab): score}`` read back from a gradebook."""
-    with Gradebook(db_url, COURSE_ID) as gb:
-        return {(s, lab): float(gb.find_submission(lab, s).score) for s, lab in keys}
+def read_totals(db_url: str, keys: Sequence[tuple[str, str]],
+                course_id: str) -> dict[tuple[str, str], float]:
+    """``{(student, lab): score after the late penalty}`` read back from a gradebook."""
+    with Gradebook(db_url, course_id) as gb:
+        return {(s, lab): final_score(gb.find_submission(lab, s)) for s, lab in keys}
 
 
 def grade_and_record(job: GradeJob, db_url: str) -> GradeResult:
     """Grade one submission and write it into the shared gradebook (a Dask task)."""
     result = grade_one(job)
-    result.score = write_gradebook(db_url, [result])[(result.student, result.lab)]
+    result.score = write_gradebook(db_url, [result], settings=job.settings)[
+        (result.student, result.lab)]
     return result
 
 
@@ -391,15 +494,15 @@ def run_dask(
                 job = jobs[i]
                 results[i] = GradeResult(job.student, job.lab, 0.0, job.max_score,
                                          f"grader crashed: {err!r}", 0.0)
-                write_gradebook(db_url, [results[i]])
+                write_gradebook(db_url, [results[i]], settings=job.settings)
             if on_done:
                 on_done(results[i], done, len(jobs))
     return [r for r in results if r is not None]
 
 
-def assignment_max_scores(db: Path) -> dict[str, float]:
+def assignment_max_scores(db: Path, course_id: str = COURSE_ID) -> dict[str, float]:
     """``{lab: points}`` of every assignment in an SQLite gradebook."""
-    with Gradebook(sqlite_url(db), COURSE_ID) as gb:
+    with Gradebook(sqlite_url(db), course_id) as gb:
         return {a.name: float(a.max_score) for a in gb.assignments}
 
 
@@ -458,8 +561,15 @@ def grade_submissions(
     limits: Limits | None = None,
     dask: str | None = None,
     assignments: Sequence[str] | None = None,
+    students: Sequence[str] | None = None,
 ) -> list[GradeResult]:
     """Grade ``submissions/<student>/<lab>/<lab>.ipynb`` for every student and lab.
+
+    ``submissions`` is laid out as nbgrader's ``submitted/`` folder (what ``nbgrader collect``
+    fills): a ``timestamp.txt`` beside a notebook is its submission time, and lateness and
+    late penalties follow from the due dates in ``course.toml``. Grading a subset
+    (``assignments``, ``students``) is a regrade of those rows only: the gradebook keeps
+    everyone else's, and ``grades.csv`` is rebuilt from the gradebook for the whole class.
 
     Args:
         course: the course (source folder = the answers and hidden tests).
@@ -475,11 +585,19 @@ def grade_submissions(
         dask: address of a Dask scheduler: grade there (needs a PostgreSQL ``db_url`` and
             ``submissions``/``out``/the source on a file system the workers share).
         assignments: the labs to grade (default: every lab of the course).
+        students: the students to grade (default: every folder of ``submissions``).
     Returns:
-        one result per (student, lab), sorted by student then lab.
+        one result per (student, lab) graded now, sorted by student then lab.
     """
     labs = course.select(assignments)
-    students = find_students(submissions)
+    found = find_students(submissions)
+    if students:
+        unknown = [s for s in students if s not in found]
+        if unknown:
+            raise CourseError(f"no submission folder for student(s) {', '.join(unknown)} in "
+                              f"{submissions}")
+        found = [s for s in found if s in set(students)]
+    students = found
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or sqlite_url(out / "gradebook.db")
     if dask and not db_url.startswith("postgres"):
@@ -498,12 +616,13 @@ def grade_submissions(
     try:
         template = work / "template.db"
         generate_release(course, labs, work / "release", sqlite_url(template))
-        max_scores = assignment_max_scores(template)
+        max_scores = assignment_max_scores(template, course.course_id)
         keys = {lab: answer_key_for(course, lab, work / "answer-keys" / lab) for lab in labs}
         jobs = [
             GradeJob(s, lab, submissions.absolute() / s / lab / f"{lab}.ipynb",
                      course.source, template, out.resolve(), max_scores[lab],
-                     limits=limits, answer_key=keys[lab], nbgrader_id=f"student{i:05d}")
+                     limits=limits, answer_key=keys[lab], nbgrader_id=f"student{i:05d}",
+                     settings=course.settings)
             for i, s in enumerate(students) for lab in labs
         ]
 
@@ -514,7 +633,7 @@ def grade_submissions(
                          f"({r.seconds:.1f} s)")
 
         if not db_url.startswith("sqlite"):
-            ensure_course_row(db_url)
+            ensure_course_row(db_url, course.course_id)
         generate_release(course, labs, work / "final-release", db_url)
         if dask:
             results = run_dask(jobs, dask, db_url, report)
@@ -523,12 +642,12 @@ def grade_submissions(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if dask:
-        totals = read_totals(db_url, [(r.student, r.lab) for r in results])
+        totals = read_totals(db_url, [(r.student, r.lab) for r in results], course.course_id)
     else:
-        totals = write_gradebook(db_url, results)
+        totals = write_gradebook(db_url, results, settings=course.settings)
     for r in results:
         r.score = totals[(r.student, r.lab)]
-    write_csv(out / "grades.csv", results, out)
+    write_grades_csv(out / "grades.csv", db_url, course.course_id, out)
     write_summary(results, out)
     return results
 
@@ -639,11 +758,48 @@ def write_csv_rows(path: Path, header: Sequence[str], rows: Sequence[Sequence[ob
     os.replace(partial, path)
 
 
-def write_csv(path: Path, results: Sequence[GradeResult], out: Path) -> None:
-    """``grades.csv``: one row per student and lab (see :data:`CSV_COLUMNS`)."""
+def gradebook_rows(db_url: str, course_id: str) -> list[dict[str, object]]:
+    """One row per submission in the gradebook (every student, every lab), with the
+    grader's status, time and feedback where it graded it (see :data:`CSV_COLUMNS`)."""
+    from sqlalchemy import inspect, text
+
+    with Gradebook(db_url, course_id) as gb:
+        outcomes = {}
+        if inspect(gb.db.get_bind()).has_table(OUTCOMES_TABLE):
+            for student, lab, status, seconds, feedback in gb.db.execute(text(
+                    f"SELECT student, assignment, status, seconds, feedback FROM "
+                    f"{OUTCOMES_TABLE}")):
+                outcomes[(student, lab)] = (status, seconds, feedback)
+        rows = []
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                student = submission.student.id
+                status, seconds, feedback = outcomes.get((student, assignment.name),
+                                                         ("graded by nbgrader", None, ""))
+                pending = sum(float(g.max_score) for nb in submission.notebooks
+                              for g in nb.grades if g.needs_manual_grade)
+                rows.append({
+                    "student_id": student, "assignment": assignment.name,
+                    "score": final_score(submission), "max_score": float(assignment.max_score),
+                    "raw_score": float(submission.score),
+                    "late_penalty": float(submission.late_submission_penalty or 0.0),
+                    "timestamp": submission.timestamp.isoformat() if submission.timestamp
+                    else "",
+                    "seconds_late": float(submission.total_seconds_late),
+                    "manual_pending": pending, "status": status, "seconds": seconds,
+                    "feedback": feedback,
+                })
+    return sorted(rows, key=lambda r: (r["student_id"], r["assignment"]))
+
+
+def write_grades_csv(path: Path, db_url: str, course_id: str, out: Path) -> None:
+    """``grades.csv`` rebuilt from the gradebook: the whole class, whatever was graded now."""
     rows = []
-    for r in sorted(results, key=lambda r: (r.student, r.lab)):
-        feedback = os.path.relpath(r.feedback, out) if r.feedback else ""
-        rows.append([r.student, r.lab, f"{r.score:g}", f"{r.max_score:g}", r.status,
-                     f"{r.seconds:.2f}", feedback])
+    for r in gradebook_rows(db_url, course_id):
+        feedback = os.path.relpath(r["feedback"], out) if r["feedback"] else ""
+        rows.append([r["student_id"], r["assignment"], f"{r['score']:g}",
+                     f"{r['max_score']:g}", f"{r['raw_score']:g}", f"{r['late_penalty']:g}",
+                     r["timestamp"], f"{r['seconds_late']:g}", f"{r['manual_pending']:g}",
+                     r["status"], "" if r["seconds"] is None else f"{r['seconds']:.2f}",
+                     feedback])
     write_csv_rows(path, CSV_COLUMNS, rows)

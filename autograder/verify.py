@@ -58,7 +58,10 @@ class LabReport:
         parts = [f"{self.lab}: {state}", sync]
         for label, r in (("solution", self.solution), ("untouched release", self.untouched)):
             if r is not None:
-                parts.append(f"{label} {r.score:g}/{r.max_score:g} ({r.seconds:.1f} s)")
+                written = r.max_score - r.auto_max_score
+                by_hand = f" + {written:g} written" if written else ""
+                parts.append(f"{label} {r.auto_score:g}/{r.auto_max_score:g}{by_hand} "
+                             f"({r.seconds:.1f} s)")
         return "; ".join(parts)
 
 
@@ -203,11 +206,12 @@ def _grading_problems(lab: str, solution: GradeResult, untouched: GradeResult) -
     problems = []
     if solution.status != "ok":
         problems.append(f"{lab}: autograding the solution: {solution.status}")
-    if solution.score < solution.max_score:
-        problems.append(f"{lab}: the solution scores {solution.score:g}/{solution.max_score:g}, "
-                        "expected full marks")
+    # written answers are graded by a person: verify checks the points the grader decides
+    if solution.auto_score < solution.auto_max_score:
+        problems.append(f"{lab}: the solution scores {solution.auto_score:g}/"
+                        f"{solution.auto_max_score:g} automatic points, expected full marks")
         problems += [f"{lab}: the solution fails {c.grade_id}: {c.error or 'no points'}"
-                     for c in solution.cells if c.score < c.max_score]
+                     for c in solution.cells if c.score < c.max_score and not c.manual]
     if untouched.score != 0:
         passing = [c.grade_id for c in untouched.cells if c.score > 0]
         problems.append(f"{lab}: the untouched release scores {untouched.score:g}/"
@@ -272,8 +276,9 @@ def verify(
                                       ("untouched", release_nb)):
                 jobs.append(GradeJob(student, lab, notebook, course.source, template,
                                      Path(tmp) / "out", 0.0, feedback=False,
-                                     limits=limits, answer_key=key if grade else None))
-        max_scores = assignment_max_scores(template) if jobs else {}
+                                     limits=limits, answer_key=key if grade else None,
+                                     settings=course.settings))
+        max_scores = assignment_max_scores(template, course.course_id) if jobs else {}
         jobs = [replace(job, max_score=max_scores[job.lab]) for job in jobs]
         started = time.perf_counter()
         results = run_jobs(jobs, workers) if grade else []
