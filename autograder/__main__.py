@@ -136,6 +136,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_course_options(p, labs=False)
     _add_grading_options(p)
 
+    p = sub.add_parser("export", help="write the gradebook for an LMS: Canvas, Moodle or CSV",
+                       description="Final scores (automatic and written answers' points, "
+                                   "less late penalties) of every student and lab, as Canvas's "
+                                   "gradebook import, Moodle's grade import or plain CSV.")
+    p.add_argument("--format", choices=("canvas", "moodle", "csv"), default="csv",
+                   help="[default: %(default)s]")
+    p.add_argument("--roster", type=Path, metavar="FILE",
+                   help="CSV with student_id and optional first_name, last_name, email, "
+                        "sis_user_id, sis_login_id, section, canvas_id")
+    p.add_argument("--db", default="sqlite:///gradebook.db", metavar="URL",
+                   help="the gradebook [default: %(default)s, nbgrader's in the course root]")
+    p.add_argument("--to", type=Path, metavar="FILE",
+                   help="output file [default: grades-FORMAT.csv]")
+    p.add_argument("--assignment", action="append", metavar="LAB", help="only this lab "
+                                                                      "(repeatable)")
+    p.add_argument("--student", action="append", metavar="ID", help="only this student "
+                                                                    "(repeatable)")
+
     p = sub.add_parser("validate", help="run a notebook's tests before you submit it",
                        description="Run the notebook from the top and report every test "
                                    "cell; exit 1 if any fails.")
@@ -208,6 +226,16 @@ def _cmd_grade(args: argparse.Namespace, course: Course) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace, course: Course) -> int:
+    from autograder.export import export_grades
+
+    dest = args.to or Path(f"grades-{args.format}.csv")
+    count = export_grades(args.db, course.course_id, args.format, dest, args.roster,
+                          args.assignment or (), args.student or ())
+    print(f"export: {count} student(s) as {args.format} in {dest}")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace, course: Course) -> int:
     from autograder.validate import report, validate_notebook
 
@@ -233,6 +261,7 @@ def _cmd_student_mode(args: argparse.Namespace, course: Course) -> int:
 
 COMMANDS = {
     "release": _cmd_release, "verify": _cmd_verify, "grade": _cmd_grade,
+    "export": _cmd_export,
     "validate": _cmd_validate, "demo": _cmd_demo, "student-mode": _cmd_student_mode,
 }
 

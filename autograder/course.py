@@ -276,6 +276,18 @@ def nbgrader_config(
     if limits is not None:
         _sandbox_config(c, limits, answer_key_dir, work_root)
     late_config(c, settings)
+    # the course's release steps after nbgrader's (autograder/release_steps.py)
+    from nbgrader.converters import GenerateAssignment
+
+    from autograder.release_steps import CanonicalCells, InsertInstallCell, RecordDueDate
+
+    defaults = GenerateAssignment.class_traits()["preprocessors"].default()
+    c.GenerateAssignment.preprocessors = [*defaults, InsertInstallCell, RecordDueDate,
+                                          CanonicalCells]
+    c.InsertInstallCell.install_from = settings.install_from
+    c.RecordDueDate.due_dates = {lab: f"{when.isoformat()} UTC"
+                                 for lab, when in settings.due.items()}
+    c.RecordDueDate.course_id = settings.course_id
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = settings.course_id
     c.CourseDirectory.source_directory = str(source)

@@ -2,8 +2,9 @@
 
 nbgrader's ``GenerateAssignment`` converter does the work (solutions replaced by
 ``raise NotImplementedError()``, hidden tests removed, outputs cleared, cells locked,
-checksums); the result is then written with ``nbformat`` in its canonical form so that
-releasing twice gives byte-identical files, which is what the staleness check compares.
+checksums), followed by the course's own steps (:mod:`autograder.release_steps`: the install
+cell, the due date, canonical cells), so that releasing twice, or with ``nbgrader
+generate_assignment``, gives byte-identical files, which is what the staleness check compares.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook
 from nbgrader.converters import GenerateAssignment
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.nbgraderformat.common import SchemaMismatchError
@@ -30,60 +30,6 @@ from autograder.course import (
     sqlite_url,
 )
 
-#: The id of the cell release puts before a lab's first code cell.
-INSTALL_CELL_ID = "install-course-lib"
-
-INSTALL_CELL = """\
-# Run me first. On Colab or a bare Jupyter, this installs course_lib (and what it needs);
-# on Binder, JupyterHub or after `make lab` it is already there and nothing happens.
-import importlib.util
-import subprocess
-import sys
-
-COURSE_LIB_SOURCE = {source!r}  # set once by the instructor (course.toml: install_from)
-if importlib.util.find_spec("course_lib") is None:
-    print(f"course_lib is not installed here: installing it from {{COURSE_LIB_SOURCE}} ...")
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                           COURSE_LIB_SOURCE], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError("pip could not install course_lib from " + COURSE_LIB_SOURCE
-                           + ":\\n" + done.stderr[-2000:] + "\\nAsk your instructor for the "
-                           "right location, or install it yourself and run this cell again.")
-    importlib.invalidate_caches()
-    print("course_lib installed. If an import below fails, restart the kernel once.")
-else:
-    print("course_lib is installed: nothing to do.")
-"""
-
-
-def install_cell(source: str) -> nbformat.NotebookNode:
-    """The cell that installs course_lib from ``source`` when a lab runs where it is missing."""
-    cell = nbformat.v4.new_code_cell(INSTALL_CELL.format(source=source))
-    cell["id"] = INSTALL_CELL_ID
-    return cell
-
-
-def _normalise_notebook(src: Path, dest: Path, install_from: str) -> None:
-    """Rewrite a released notebook canonically: no outputs, no counts, stable cell ids, and
-    the installer cell before the first code cell."""
-    nb = nbformat.read(src, as_version=4)
-    first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), 0)
-    nb.cells.insert(first_code, install_cell(install_from))
-    seen: set[str] = set()
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        cell_id = cell.get("id") or grade_id or f"cell-{index}"
-        if cell_id in seen:
-            cell_id = f"{cell_id}-{index}"
-        seen.add(cell_id)
-        cell["id"] = cell_id
-    nb.nbformat_minor = max(nb.nbformat_minor, 5)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, dest)
-
 
 def _check_source_metadata(course: Course, lab: str) -> None:
     """Raise ``CourseError`` with nbgrader's own reason when a source notebook is invalid."""
@@ -96,13 +42,6 @@ def _check_source_metadata(course: Course, lab: str) -> None:
         raise CourseError(f"{course.display(path)}: nbgrader metadata invalid: {reason}") from err
     except Exception as err:  # not JSON, not a notebook
         raise CourseError(f"{course.display(path)}: not a readable notebook: {err}") from err
-
-
-def record_due_date(db_url: str, course: Course, lab: str) -> None:
-    """The lab's due date (``course.toml``) on its assignment row, where nbgrader's lateness
-    computation (autograde) and ``nbgrader export`` read it."""
-    with Gradebook(db_url, course.course_id) as gb:
-        gb.update_or_create_assignment(lab, duedate=course.settings.due.get(lab))
 
 
 def generate_release(course: Course, labs: Sequence[str], dest: Path, db_url: str) -> None:
@@ -131,7 +70,6 @@ def generate_release(course: Course, labs: Sequence[str], dest: Path, db_url: st
                 except Exception as err:
                     reason = first_error([*log, str(err)]) if log else str(err)
                     raise CourseError(f"{lab}: nbgrader could not release it: {reason}") from err
-            record_due_date(db_url, course, lab)
             out = dest / lab
             if out.exists():
                 shutil.rmtree(out)
@@ -139,11 +77,8 @@ def generate_release(course: Course, labs: Sequence[str], dest: Path, db_url: st
                 if path.is_dir():
                     continue
                 target = out / path.relative_to(raw / lab)
-                if path.suffix == ".ipynb":
-                    _normalise_notebook(path, target, course.settings.install_from)
-                else:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, target)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
 
 
 def compare_trees(expected: Path, actual: Path) -> list[str]:

@@ -183,6 +183,35 @@ class TrustedExecute(Execute):
     course_id = Unicode("course", help="first part of every hidden-test seed").tag(config=True)
     student = Unicode("", help="the student's id in hidden-test seeds (default: nbgrader's "
                       "student id)").tag(config=True)
+    answer_key_source = Unicode("", help="the course's source folder: when the kernel manager "
+                                "has no answer-key-free course_lib, one is built from the "
+                                "lab's source notebook (nbgrader's own autograde)").tag(
+                                    config=True)
+
+    #: answer-key-free course_lib per (source folder, lab), built once per process
+    _answer_keys: dict[tuple[str, str], str] = {}
+
+    def create_kernel_manager(self):  # noqa: D102 (nbclient's hook)
+        km = super().create_kernel_manager()
+        if self.answer_key_source and self.trusted and not km.answer_key_course_lib:
+            km.answer_key_course_lib = self._answer_key(self.answer_key_source, self._lab)
+        return km
+
+    @classmethod
+    def _answer_key(cls, source: str, lab: str) -> str:
+        import atexit
+
+        import nbformat
+
+        from autograder.answer_key import redacted_course_lib
+
+        key = (source, lab)
+        if key not in cls._answer_keys:
+            notebook = nbformat.read(Path(source) / lab / f"{lab}.ipynb", as_version=4)
+            into = Path(tempfile.mkdtemp(prefix="autograder-answer-key-"))
+            atexit.register(shutil.rmtree, into, True)
+            cls._answer_keys[key] = str(redacted_course_lib(notebook, lab, into))
+        return cls._answer_keys[key]
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
