@@ -22,7 +22,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 from traitlets import Unicode
 
-from autograder.course import CourseError
+from autograder.course import CourseError, scripts_on_path
 from autograder.grade import final_score, write_csv_rows
 
 FORMATS = ("canvas", "moodle", "csv")
@@ -180,6 +180,7 @@ def export_grades(db_url: str, course_id: str, fmt: str, dest: Path,
     if fmt not in BUILDERS:
         raise CourseError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     people = read_roster(roster) if roster else None
+    scripts_on_path()
     with Gradebook(db_url, course_id) as gb:
         grades = collect_grades(gb, people, labs, students)
     header, rows = BUILDERS[fmt](grades)
