@@ -341,6 +341,28 @@ def test_student_mode_disables_instructor_tools_and_keeps_validate(tmp_path, mon
     assert not (tmp_path / "nbgrader_config.py").exists()
 
 
+def test_student_mode_keeps_the_assignment_list_where_an_exchange_is_configured(
+        tmp_path, monkeypatch):
+    config_dir, exchange = tmp_path / "config", tmp_path / "exchange"
+    exchange.mkdir()
+    config_dir.mkdir()
+    (config_dir / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\n")
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(config_dir))
+    lines = apply_student_mode(level="user")
+    page = json.loads((config_dir / "labconfig" / "page_config.json").read_text())
+    assert page["disabledExtensions"] == {
+        "@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:create-assignment": True,
+        "@jupyter/nbgrader:assignment-list": False, "@jupyter/nbgrader:course-list": False}
+    server = {}
+    for path in (config_dir / "jupyter_server_config.d").glob("*.json"):
+        server.update(json.loads(path.read_text())["ServerApp"]["jpserver_extensions"])
+    assert server == {"nbgrader.server_extensions.formgrader": False,
+                      "nbgrader.server_extensions.assignment_list": True,
+                      "nbgrader.server_extensions.course_list": True}
+    assert f"nbgrader exchange at {exchange}: the Assignment List stays" in lines
+
+
 def test_student_mode_leaves_a_persons_own_nbgrader_config_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
     own = tmp_path / "nbgrader_config.py"

@@ -6,9 +6,10 @@ grades.csv (exact score and status). The perfect students graded in the same run
 nothing one submission does reaches another, and the checks after the run that nothing
 outlives it: no process, no changed file in the checkout, the submissions byte for byte.
 
-Lab 00_warmup has three exercises: pairwise_sq_distances (3 points), stable_softmax (3) and
-autograd_gradient (4). Most attacks are a wrong answer plus code that would make it right if
-the attack worked: a score above "full minus that exercise" would mean the attack worked.
+The attacks aim at three of lab 00_warmup's exercises: pairwise_sq_distances,
+stable_softmax and autograd_gradient (their points and the lab's total are read from the
+source notebook). Most attacks are a wrong answer plus code that would make it right if the
+attack worked: a score above "full minus that exercise" would mean the attack worked.
 """
 
 from __future__ import annotations
@@ -37,8 +38,20 @@ REPO = Path(__file__).resolve().parents[1]
 LAB = "00_warmup"
 NB = f"{LAB}.ipynb"
 TIMEOUT = 20
-FULL = 10
-PAIRWISE, SOFTMAX, AUTOGRAD = 3, 3, 4
+
+
+def _test_points() -> dict[str, float]:
+    """Points of each of lab 00's test cells, from its source notebook."""
+    nb = nbformat.read(REPO / "solutions" / LAB / NB, as_version=4)
+    return {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"])
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+            and not c.metadata.nbgrader.get("solution")}
+
+
+POINTS = _test_points()
+FULL = sum(POINTS.values())
+PAIRWISE, SOFTMAX, AUTOGRAD = (POINTS[f"test_{name}"] for name in
+                               ("pairwise_sq_distances", "stable_softmax", "autograd_gradient"))
 MARKER = "hostile-marker-7f3a"  # in the command line of every process an attack starts
 SECRET = "grader-secret-91c2"  # in the grader's environment; must not reach a kernel
 
@@ -512,7 +525,7 @@ def test_submission_gets_its_exact_score_and_status(run, student):
     score, status = run["expect"][student]
     row = run["rows"][student]
     assert (float(row["score"]), row["status"]) == (score, status)
-    assert row["max_score"] == str(FULL)
+    assert row["max_score"] == f"{FULL:g}"
 
 
 def test_gradebook_matches_the_csv_and_the_perfect_student_has_every_point(run):
