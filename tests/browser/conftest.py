@@ -17,6 +17,7 @@ end of the run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -144,10 +146,12 @@ def notebook_root(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def lab_server(notebook_root, tmp_path_factory):
-    """``{"url", "token", "root"}`` of a JupyterLab serving ``notebook_root``."""
-    home = tmp_path_factory.mktemp("jupyter")
+@contextlib.contextmanager
+def jupyter_lab(root: Path, home: Path, args: Sequence[str] = (),
+                env: dict[str, str] | None = None) -> Iterator[dict]:
+    """``jupyter lab`` serving ``root`` (its working folder too), with its settings,
+    workspaces, runtime, config and data folders under ``home``; yields
+    ``{"url", "token", "root", "log"}``."""
     settings = home / "settings"
     _write_settings(settings)
     port, token = _free_port(), secrets.token_hex(16)
@@ -160,18 +164,18 @@ def lab_server(notebook_root, tmp_path_factory):
         "JUPYTER_DATA_DIR": str(home / "data"),
         "IPYTHONDIR": str(home / "ipython"),
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",
         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebook_root}",
-        "--ServerApp.open_browser=False",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--ServerApp.open_browser=False", *args,
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = (home / "server.log").open("w")
-    server = subprocess.Popen(command, cwd=notebook_root, env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -184,13 +188,22 @@ def lab_server(notebook_root, tmp_path_factory):
                 log_text = (home / "server.log").read_text()
                 pytest.fail(f"JupyterLab did not start; its log:\n{log_text}")
             time.sleep(0.5)
-    yield {"url": url, "token": token, "root": notebook_root, "log": home / "server.log"}
-    server.terminate()
     try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+        yield {"url": url, "token": token, "root": root, "log": home / "server.log"}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def lab_server(notebook_root, tmp_path_factory):
+    """``{"url", "token", "root"}`` of a JupyterLab serving ``notebook_root``."""
+    with jupyter_lab(notebook_root, tmp_path_factory.mktemp("jupyter")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
