@@ -239,8 +239,8 @@ def _cmd_export(args: argparse.Namespace, course: Course) -> int:
 def _cmd_validate(args: argparse.Namespace, course: Course) -> int:
     from autograder.validate import report, validate_notebook
 
-    outcomes, problems = validate_notebook(args.notebook, args.timeout)
-    text, ok = report(args.notebook, outcomes, problems)
+    outcomes, problems, crashes = validate_notebook(args.notebook, args.timeout)
+    text, ok = report(args.notebook, outcomes, problems, crashes)
     print(text)
     return 0 if ok else 1
 

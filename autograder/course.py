@@ -29,6 +29,7 @@ from nbgrader.preprocessors import GetGrades
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
+from autograder.crashes import ExplainCrashes
 from autograder.feedback import RedactHiddenTests, SanitizeStudentContent
 
 if sys.version_info >= (3, 11):
@@ -296,10 +297,11 @@ def nbgrader_config(
     c.CourseDirectory.db_url = db_url
     # A test cell a student deleted is put back (and run) rather than scored as missing.
     c.OverwriteCells.add_missing_cells = True
-    # Feedback: hidden tests' source and tracebacks never reach the student, and what the
-    # student wrote (Markdown, HTML outputs, SVG) goes through bleach before it is HTML.
-    c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, SanitizeStudentContent,
-                                        CSSHTMLHeaderPreprocessor]
+    # Feedback: hidden tests' source and tracebacks never reach the student, ungraded cells
+    # that crashed are summed up with their likely cause, and what the student wrote
+    # (Markdown, HTML outputs, SVG, error messages) goes through bleach before it is HTML.
+    c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, ExplainCrashes,
+                                        SanitizeStudentContent, CSSHTMLHeaderPreprocessor]
     c.SanitizeStudentContent.enabled = True  # nbconvert's preprocessors are off unless enabled
     c.SanitizeStudentContent.strip = True
     c.SanitizeStudentContent.tags = [

@@ -17,6 +17,7 @@ from nbgrader import utils
 from nbgrader.validator import Validator
 
 from autograder.course import DEFAULT_TIMEOUT, CourseError, execution_config
+from autograder.crashes import Crash, find_crashes
 from autograder.feedback import short_error
 
 
@@ -57,15 +58,16 @@ def _explain(cell: NotebookNode, timeout: int) -> str:
 
 def validate_notebook(
     path: Path, timeout: int = DEFAULT_TIMEOUT
-) -> tuple[list[CellOutcome], list[str]]:
+) -> tuple[list[CellOutcome], list[str], list[Crash]]:
     """Execute a notebook and check its test cells.
 
     Args:
         path: the notebook.
         timeout: seconds a cell may run.
     Returns:
-        ``(outcomes, problems)``: one outcome per test cell, and problem lines that are not
-        a single test (answer cells that raise, edited test cells).
+        ``(outcomes, problems, crashes)``: one outcome per test cell, problem lines that are
+        not a single test (answer cells that raise, edited test cells), and the ungraded
+        cells that crashed (:func:`autograder.crashes.find_crashes`).
     Raises:
         CourseError: the file is missing or not a notebook.
     """
@@ -87,7 +89,7 @@ def validate_notebook(
         for c in results.get("type_changed", [])
     ]
     if validator.executed is None:
-        return [], problems
+        return [], problems, []
     outcomes = []
     for cell in validator.executed.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -106,17 +108,23 @@ def validate_notebook(
                     f"cell {meta['grade_id']} is read-only but was edited; grading uses the "
                     "original, so restore it (copy it from a fresh labs/ notebook)"
                 )
-    return outcomes, problems
+    return outcomes, problems, find_crashes(validator.executed)
 
 
-def report(path: Path, outcomes: list[CellOutcome], problems: list[str]) -> tuple[str, bool]:
-    """The text a student reads, and whether everything passed."""
+def report(path: Path, outcomes: list[CellOutcome], problems: list[str],
+           crashes: list[Crash] = ()) -> tuple[str, bool]:
+    """The text a student reads, and whether every test passed (cells that crashed outside
+    the tests are reported, with their likely cause, but grade nothing)."""
     lines = []
     for o in outcomes:
         mark = "ok  " if not o.message else "FAIL"
         line = f"{mark} {o.grade_id} ({o.earned:g}/{o.points:g} points)"
         lines.append(line + (f": {o.message}" if o.message else ""))
     lines += [f"FAIL {p}" for p in problems]
+    for crash in crashes:
+        lines.append(f"CRASH {crash.label} (not graded): {crash.error}"
+                     + (f"\n      likely cause: {crash.cause}" if crash.cause else ""))
+        lines += [f"      | {line}" for line in crash.traceback[-4:]]
     passed = sum(1 for o in outcomes if not o.message)
     earned = sum(o.earned for o in outcomes)
     total = sum(o.points for o in outcomes)

@@ -289,6 +289,20 @@ def test_validate_reports_unanswered_exercises(course: Course, tmp_path: Path):
     assert "FAIL test_wait (0/1 points): not answered yet" in done.stdout
 
 
+def test_validate_reports_a_crashed_ungraded_cell_with_its_likely_cause(course: Course,
+                                                                        tmp_path: Path):
+    nb = submission(course, square="def square(x):\n    if x < 0:\n        raise ValueError("
+                                   "'no negatives')\n    return x * x")
+    nb.cells.append(new_code_cell("table = [square(v) for v in range(-2, 3)]"))
+    path = write(nb, tmp_path / f"{LAB}.ipynb")
+    done = autograder("validate", str(path), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout  # every test passes; the crash grades nothing
+    assert ("CRASH cell 10 (table = [square(v) for v in range(-2, 3)]) (not graded): "
+            "ValueError: no negatives") in done.stdout
+    assert ("likely cause: raised inside your square (answer cell square), although its test "
+            "may pass") in done.stdout
+
+
 def test_validate_explains_a_missing_file(tmp_path: Path):
     done = autograder("validate", "nowhere.ipynb", cwd=tmp_path)
     assert done.returncode == 2

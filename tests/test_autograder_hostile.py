@@ -370,9 +370,8 @@ def pairwise_sq_distances(X, Y):
     _write(_answer(solved, "pairwise_sq_distances",
                    "import sys\nsys.modules.pop('_autograder_agent', None)", keep=True),
            home("remove-agent") / NB)
-    expect["remove-agent"] = (0, "the kernel refused the grader in test_pairwise_sq_distances, "
-                                 "test_stable_softmax, test_autograd_gradient (no points for "
-                                 "those cells)")
+    expect["remove-agent"] = (0, f"the kernel refused the grader in {', '.join(POINTS)} (no "
+                                 "points for those cells)")
     _write(_answer(solved, "pairwise_sq_distances", '''
 import sys, types, socket, json, struct
 def _serve(path):
@@ -384,9 +383,8 @@ def _serve(path):
         s.sendall(struct.pack(">Q", len(head)) + head + struct.pack(">Q", 0))
 sys.modules["_autograder_agent"] = types.SimpleNamespace(serve=_serve)''', keep=True),
         home("fake-agent") / NB)
-    expect["fake-agent"] = (0, "the kernel broke the grading protocol in "
-                               "test_pairwise_sq_distances, test_stable_softmax, "
-                               "test_autograd_gradient (no points for those cells)")
+    expect["fake-agent"] = (0, f"the kernel broke the grading protocol in {', '.join(POINTS)} "
+                               "(no points for those cells)")
     _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + (
         "\n\n\nimport numpy\nnumpy.abs = lambda x: 0.0 * x\nnumpy.allclose = lambda *a, **k: "
         "True\nimport builtins\nbuiltins.abs = lambda x: 0.0\nimport sys, types\n"
