@@ -1,10 +1,16 @@
-"""Grading throughput: seconds per submission, with and without the sandbox, 1 and 2 workers.
+"""Grading throughput: seconds per submission, with and without the sandbox, 1 and 2 workers,
+and against plain nbgrader.
 
 ``python -m benchmarks.bench_grading [--submissions N]`` grades N perfect submissions of lab
 00_warmup (in a private copy of the lab) with ``grade --workers 1`` and ``--workers 2`` in the
 bubblewrap sandbox, and ``--workers 1 --no-sandbox``, all in one run with the default limits
 and trusted test cells, and prints seconds per submission, the speed-up of 2 workers and the
 sandbox's cost. :func:`grading_throughput` returns the figures for ``make bench``'s table.
+
+``--against-nbgrader`` grades the same N submissions of lab 00 and of lab 05 with plain
+``nbgrader autograde`` (nbgrader's default configuration: no sandbox, tests in the kernel,
+no feedback, one notebook after the other) and with ``grade`` at 1 and 2 workers (sandbox,
+trusted test cells, feedback), in one run: :func:`against_nbgrader`.
 """
 
 from __future__ import annotations
@@ -28,15 +34,15 @@ REPO = Path(__file__).resolve().parents[1]
 LAB = "00_warmup"
 
 
-def _course(root: Path, submissions: int) -> tuple[Course, Path]:
+def _course(root: Path, submissions: int, lab: str = LAB) -> tuple[Course, Path]:
     for folder in ("solutions", "labs"):
-        shutil.copytree(REPO / folder / LAB, root / folder / LAB)
+        shutil.copytree(REPO / folder / lab, root / folder / lab)
     course = Course.at(root)
-    nb = solved_notebook(nbformat.read(course.release_notebook(LAB), as_version=4),
-                         nbformat.read(course.source_notebook(LAB), as_version=4))
+    nb = solved_notebook(nbformat.read(course.release_notebook(lab), as_version=4),
+                         nbformat.read(course.source_notebook(lab), as_version=4))
     subs = root / "submissions"
     for i in range(submissions):
-        path = subs / f"student{i:02d}" / LAB / f"{LAB}.ipynb"
+        path = subs / f"student{i:02d}" / lab / f"{lab}.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(nb, path)
     return course, subs
@@ -87,6 +93,66 @@ def grading_throughput(submissions: int = 8, runs: tuple = RUNS) -> dict:
             "trusted_cost": difference((1, False, True), (1, False, False))}
 
 
+#: Labs of the comparison with plain nbgrader, and the largest ratio to nbgrader's seconds
+#: per submission that ``grade --workers 1`` should reach on each (issue targets).
+AGAINST_NBGRADER = {"00_warmup": 0.5, "05_convnets": 0.8}
+
+
+def plain_nbgrader_seconds(course: Course, subs: Path, lab: str, root: Path) -> float:
+    """Wall seconds of one ``nbgrader autograde LAB`` over every submission in ``subs``, in an
+    nbgrader course folder with nbgrader's defaults (the source folder and the gradebook
+    made by ``nbgrader generate_assignment``). The kernels get ``COURSE_LIB_GRADING=1``, as
+    the sandboxed ones do, so both graders run the same cells."""
+    import subprocess
+    import sys
+
+    shutil.copytree(course.source / lab, root / "source" / lab)
+    shutil.copytree(subs, root / "submitted")
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n")
+    env = {**os.environ, "COURSE_LIB_GRADING": "1"}
+    scripts = str(Path(sys.executable).parent)
+    env["PATH"] = scripts + os.pathsep + env.get("PATH", "")
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    subprocess.run([*nbgrader, "generate_assignment", lab], cwd=root, env=env, check=True,
+                   capture_output=True)
+    start = time.perf_counter()
+    done = subprocess.run([*nbgrader, "autograde", lab], cwd=root, env=env,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"nbgrader autograde failed: {done.stderr[-2000:]}")
+    return seconds
+
+
+def against_nbgrader(submissions: int = 8, labs: dict[str, float] = AGAINST_NBGRADER) -> dict:
+    """Seconds per submission of plain ``nbgrader autograde`` and of ``grade`` at 1 and 2
+    workers, per lab, measured in one run.
+
+    Returns:
+        ``{lab: {"nbgrader": s, "grade1": s, "grade2": s, "ratio1": grade1 / nbgrader,
+        "target": largest ratio wanted, "speedup2": grade1 / grade2}}`` and ``"load_average"``
+        (1-minute load at the end).
+    """
+    figures: dict = {}
+    for lab, target in labs.items():
+        with tempfile.TemporaryDirectory(prefix="bench-vs-nbgrader-") as tmp:
+            course, subs = _course(Path(tmp) / "course", submissions, lab)
+            plain = plain_nbgrader_seconds(course, subs, lab, Path(tmp) / "plain")
+            ours = {}
+            for n in (1, 2):
+                start = time.perf_counter()
+                grade_submissions(course, subs, Path(tmp) / f"out{n}", workers=n,
+                                  progress=None, assignments=[lab])
+                ours[n] = (time.perf_counter() - start) / submissions
+            per_plain = plain / submissions
+            figures[lab] = {"nbgrader": per_plain, "grade1": ours[1], "grade2": ours[2],
+                            "ratio1": ours[1] / per_plain, "target": target,
+                            "speedup2": ours[1] / ours[2]}
+    figures["load_average"] = os.getloadavg()[0]
+    return figures
+
+
 def _cpu_seconds() -> float:
     """CPU time of this process and its finished children (workers, kernels)."""
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
@@ -98,7 +164,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_grading",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=8)
+    parser.add_argument("--against-nbgrader", action="store_true",
+                        help="compare with plain nbgrader autograde on labs 00 and 05")
     args = parser.parse_args(argv)
+    if args.against_nbgrader:
+        figures = against_nbgrader(args.submissions)
+        print(f"{args.submissions} submissions per lab on {os.cpu_count()} cores (load "
+              f"average {figures.pop('load_average'):.1f} at the end)")
+        for lab, f in figures.items():
+            print(f"  {lab}: nbgrader autograde {f['nbgrader']:.2f} s per submission; grade "
+                  f"--workers 1 {f['grade1']:.2f} s ({f['ratio1']:.2f}x nbgrader, target <= "
+                  f"{f['target']}x); --workers 2 {f['grade2']:.2f} s (speed-up "
+                  f"{f['speedup2']:.2f}x, target >= 1.7x)")
+        return 0
     figures = grading_throughput(args.submissions)
     print(f"grading {figures['submissions']} submissions of {LAB} on {figures['cores']} cores "
           f"(load average {figures['load_average']:.1f})")
