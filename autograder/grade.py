@@ -118,6 +118,7 @@ class GradeJob:
     answer_key: Path | None = None  # the lab's course_lib without its answer key
     nbgrader_id: str = ""  # the student's id inside nbgrader's folders (safe for its globs)
     settings: CourseSettings = CourseSettings()  # course id, late policy
+    prestart: bool = False  # start the next submission's kernel while this one is graded
 
 
 def _cell_problem(cell: nbformat.NotebookNode) -> str:
@@ -258,6 +259,7 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
             settings=job.settings,
         )
         config.TrustedExecute.student = job.student  # seeds use the real id
+        config.TrustedExecute.prestart_next = job.prestart
         coursedir = course_directory(config, job.lab, student_id)
         with captured_nbgrader_log() as log:
             try:
@@ -618,12 +620,14 @@ def grade_submissions(
         generate_release(course, labs, work / "release", sqlite_url(template))
         max_scores = assignment_max_scores(template, course.course_id)
         keys = {lab: answer_key_for(course, lab, work / "answer-keys" / lab) for lab in labs}
+        # one lab after the other, so that each worker's next submission can use the kernel
+        # it starts while grading this one (the last ones of a lab start none)
         jobs = [
             GradeJob(s, lab, submissions.absolute() / s / lab / f"{lab}.ipynb",
                      course.source, template, out.resolve(), max_scores[lab],
                      limits=limits, answer_key=keys[lab], nbgrader_id=f"student{i:05d}",
-                     settings=course.settings)
-            for i, s in enumerate(students) for lab in labs
+                     settings=course.settings, prestart=len(students) - i > workers)
+            for lab in labs for i, s in enumerate(students)
         ]
 
         def report(r: GradeResult, done: int, total: int) -> None:
@@ -645,6 +649,7 @@ def grade_submissions(
         totals = read_totals(db_url, [(r.student, r.lab) for r in results], course.course_id)
     else:
         totals = write_gradebook(db_url, results, settings=course.settings)
+    results.sort(key=lambda r: (r.student, r.lab))
     for r in results:
         r.score = totals[(r.student, r.lab)]
     write_grades_csv(out / "grades.csv", db_url, course.course_id, out)

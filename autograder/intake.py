@@ -20,6 +20,7 @@ there is none) and a list of notes for the ``status`` column:
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from dataclasses import dataclass, field
@@ -129,6 +130,38 @@ def restore_order(nb: NotebookNode, order: list[str]) -> bool:
     return True
 
 
+#: The source of an answer cell put back in a submission that had deleted it.
+UNANSWERED = {"code": "# deleted from the submission: put back unanswered\n"
+                      "raise NotImplementedError()",
+              "markdown": "(deleted from the submission: no answer)"}
+
+
+def put_back_answers(nb: NotebookNode, source_nb: NotebookNode, missing: list[str],
+                     order: list[str]) -> None:
+    """Put each deleted answer cell back, unanswered, after the lab cell before it.
+
+    nbgrader puts deleted test cells back after the cell that precedes them in the source,
+    which may be the deleted answer: without it the whole notebook would fail to grade, where
+    the deletion should cost that exercise only.
+    """
+    rank = {gid: i for i, gid in enumerate(order)}
+    for cell in source_nb.cells:
+        gid = _grade_id(cell)
+        if gid not in missing:
+            continue
+        stub = nbformat.from_dict({
+            "cell_type": cell.cell_type, "metadata": copy.deepcopy(dict(cell.metadata)),
+            "source": UNANSWERED.get(cell.cell_type, ""), "id": gid,
+            **({"outputs": [], "execution_count": None} if cell.cell_type == "code" else {}),
+        })
+        at = 0
+        for i, present in enumerate(nb.cells):
+            other = _grade_id(present)
+            if other in rank and rank[other] < rank[gid]:
+                at = i + 1
+        nb.cells.insert(at, stub)
+
+
 def load_submission(
     folder: Path, lab: str, source_nb: NotebookNode, max_bytes: int = 0
 ) -> Intake:
@@ -188,6 +221,7 @@ def load_submission(
     ]
     if missing_answers:
         notes.append(f"deleted answer cell {', '.join(missing_answers)}")
+        put_back_answers(nb, source_nb, missing_answers, order)
     edited = []
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})

@@ -23,8 +23,10 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import copy
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -172,6 +174,108 @@ def agent_source() -> str:
     return "\n\n".join(p.read_text() for p in AGENT_SOURCES)
 
 
+#: What a pre-started kernel imports before any submission's code (the labs' setup cells
+#: import these first; importing them takes most of a kernel's start-up).
+WARM_IMPORTS = ("import numpy, matplotlib, matplotlib.pyplot, torch, course_lib, "
+                "course_lib.grading")
+
+
+class WarmKernel:
+    """The next submission's kernel, started while the current one is graded.
+
+    At most one per grading process: :meth:`prepare` starts a fresh sandboxed kernel with the
+    same settings as a running one (same lab's answer-key-free course_lib, same limits), in a
+    private folder of its own, and imports :data:`WARM_IMPORTS` in it, as a task on the
+    grading loop, so it runs while the current notebook's cells run. The next
+    :class:`TrustedExecute` takes it (:meth:`take`) when its settings match; otherwise it is
+    shut down. A kernel never serves two submissions: no student code has run in a warm one.
+    """
+
+    _task: asyncio.Task | None = None
+    _key: tuple | None = None
+    _stopping: list[asyncio.Future] = []
+
+    @staticmethod
+    def key_of(km: SandboxedKernelManager) -> tuple:
+        """The settings a warm kernel must share with the kernel it replaces."""
+        return (km.kernel_name, km.memory_limit, km.file_size_limit, km.process_limit,
+                km.sandbox, km.answer_key_course_lib, km.threads)
+
+    @classmethod
+    def prepare(cls, like: SandboxedKernelManager, extra_arguments: list[str]) -> None:
+        """Start a kernel like ``like`` in the background (replacing a pending one)."""
+        cls.discard()
+        warm = SandboxedKernelManager(config=like.config, kernel_name=like.kernel_name)
+        warm.answer_key_course_lib = like.answer_key_course_lib
+        warm.work_root = ""  # its own temporary folder, not the current submission's
+        cls._key = cls.key_of(warm)
+        cls._task = asyncio.ensure_future(cls._start(warm, list(extra_arguments)))
+
+    @staticmethod
+    async def _start(km: SandboxedKernelManager, extra_arguments: list[str]):
+        await km.start_kernel(extra_arguments=extra_arguments)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            msg_id = kc.execute(WARM_IMPORTS, silent=True, store_history=False)
+            while True:
+                reply = await kc.get_shell_msg(timeout=120)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        finally:
+            kc.stop_channels()
+        return km
+
+    @classmethod
+    async def take(cls, key: tuple) -> SandboxedKernelManager | None:
+        """The pending warm kernel (once it has started) when it has settings ``key``, else
+        None; a pending kernel with other settings is shut down."""
+        task, wanted = cls._task, cls._key
+        if task is None:
+            return None
+        if wanted != key:
+            cls.discard()
+            return None
+        cls._task, cls._key = None, None
+        try:
+            km = await task
+        except Exception as err:  # it could not start: the submission starts its own
+            logging.getLogger(__name__).warning("warm kernel failed to start: %s", err)
+            return None
+        return km if km.has_kernel else None
+
+    @classmethod
+    def discard(cls) -> None:
+        """Shut the pending warm kernel down (a task on the grading loop)."""
+        task, cls._task, cls._key = cls._task, None, None
+        if task is None:
+            return
+
+        async def stop() -> None:
+            try:
+                km = await task
+            except Exception:  # a kernel that did not start has nothing to stop
+                return
+            await km.shutdown_kernel(now=True)
+
+        cls._stopping.append(asyncio.ensure_future(stop()))
+
+    @classmethod
+    def close(cls) -> None:
+        """Shut down a pending warm kernel and wait for it (at the grading process's exit)."""
+        from jupyter_core.utils import ensure_event_loop
+
+        cls.discard()
+        stopping, cls._stopping = cls._stopping, []
+        if stopping:
+            ensure_event_loop().run_until_complete(asyncio.gather(*stopping,
+                                                                  return_exceptions=True))
+
+
+atexit.register(WarmKernel.close)
+
+
 class TrustedExecute(Execute):
     """nbgrader's ``Execute`` with trusted test cells, an output cap and kernel restarts."""
 
@@ -183,6 +287,9 @@ class TrustedExecute(Execute):
     course_id = Unicode("course", help="first part of every hidden-test seed").tag(config=True)
     student = Unicode("", help="the student's id in hidden-test seeds (default: nbgrader's "
                       "student id)").tag(config=True)
+    prestart_next = Bool(False, help="while this notebook runs, start the next submission's "
+                         "kernel (same lab and limits) with the common imports done: "
+                         "autograder.sandbox.WarmKernel").tag(config=True)
     answer_key_source = Unicode("", help="the course's source folder: when the kernel manager "
                                 "has no answer-key-free course_lib, one is built from the "
                                 "lab's source notebook (nbgrader's own autograde)").tag(
@@ -262,11 +369,15 @@ class TrustedExecute(Execute):
         cells = self.nb.cells
         dead: set[int] = set()
         start, restarts = 0, 0
+        # a kernel started for this submission while the previous one was graded
+        self.km = await WarmKernel.take(WarmKernel.key_of(self.create_kernel_manager()))
         while start < len(cells):
             index = start
             try:
                 async with self.async_setup_kernel():
                     assert self.kc is not None
+                    if self.prestart_next and not restarts:
+                        WarmKernel.prepare(self.km, self.extra_arguments)
                     info = await self.async_wait_for_reply(await ensure_async(
                         self.kc.kernel_info()))
                     if info and "language_info" in info["content"]:

@@ -32,7 +32,7 @@ from nbgrader.api import Gradebook
 
 from autograder.bubblewrap import sandbox_problem
 from autograder.demo import solved_notebook
-from autograder.intake import restore_order
+from autograder.intake import load_submission, restore_order
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = "00_warmup"
@@ -533,8 +533,7 @@ def test_gradebook_matches_the_csv_and_the_perfect_student_has_every_point(run):
         perfect = {g.name: g.auto_score
                    for g in gb.find_submission_notebook(LAB, LAB, "perfect").grades}
     assert scores == {s: float(rows[s]["score"]) for s in expect}
-    assert perfect == {"test_pairwise_sq_distances": 3.0, "test_stable_softmax": 3.0,
-                       "test_autograd_gradient": 4.0}
+    assert perfect == POINTS
 
 
 def test_nothing_a_submission_started_outlives_the_run(run):
@@ -604,8 +603,7 @@ def test_spreadsheet_formulas_and_control_characters_are_escaped(run):
 def test_summary_table_and_plot(run):
     with open(run["out"] / "summary.csv", newline="") as fh:
         summary = {row["exercise"]: row for row in csv.DictReader(fh)}
-    assert list(summary) == ["test_pairwise_sq_distances", "test_stable_softmax",
-                             "test_autograd_gradient"]
+    assert list(summary) == list(POINTS)
     assert {row["n"] for row in summary.values()} == {str(len(KINDS))}
     assert (run["out"] / "summary.png").stat().st_size > 10_000
 
@@ -623,3 +621,24 @@ def test_restore_order_keeps_student_cells_with_the_cell_above():
     assert restore_order(nb, ["a", "b", "c"])
     assert [c.source for c in nb.cells] == ["a", "b", "mine after b", "c"]
     assert not restore_order(nb, ["a", "b", "c"])
+
+
+def test_a_deleted_answer_and_its_test_cost_that_exercise_only(tmp_path):
+    source = nbformat.read(REPO / "solutions" / LAB / NB, as_version=4)
+    solved = solved_notebook(nbformat.read(REPO / "labs" / LAB / NB, as_version=4), source)
+    gone = ("train_perceptron", "test_train_perceptron")
+    solved.cells = [c for c in solved.cells
+                    if c.metadata.get("nbgrader", {}).get("grade_id") not in gone]
+    _write(solved, tmp_path / LAB / NB)
+    intake = load_submission(tmp_path / LAB, LAB, source)
+    assert intake.notes == ["deleted answer cell train_perceptron"]
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in intake.notebook.cells]
+    order = [c.metadata.nbgrader["grade_id"] for c in source.cells
+             if c.metadata.get("nbgrader", {}).get("grade_id")]
+    # put back, unanswered, right after the lab cell before it (nbgrader then puts the test
+    # cell back after it); the exercises around it are untouched
+    previous = order[order.index("train_perceptron") - 1]
+    assert ids.index("train_perceptron") == ids.index(previous) + 1
+    stub = intake.notebook.cells[ids.index("train_perceptron")]
+    assert stub.source.endswith("raise NotImplementedError()")
+    assert "test_train_perceptron" not in ids

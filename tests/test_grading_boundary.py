@@ -291,3 +291,60 @@ def test_in_place_changes_to_arguments_reach_the_grader_arrays_dicts_and_lists()
     assert params["W"] is w and np.all(w == 2.0)  # updated in place: the test's reference
     assert params["b"].shape == (5,) and params["new"] == 7 and "gone" not in params
     assert len(history) == 2 and history[1] == 3
+
+
+@needs_sandbox
+def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_path):
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    from autograder.sandbox import SandboxedKernelManager, WarmKernel
+
+    like = SandboxedKernelManager(kernel_name="python3", work_root=str(tmp_path / "current"))
+
+    async def probe(km) -> list[str]:
+        kc = km.client()
+        kc.start_channels()
+        await kc.wait_for_ready(timeout=60)
+        kc.execute("import os, sys\nprint(os.getcwd(), 'torch' in sys.modules, "
+                   "get_ipython().execution_count)")
+        out = []
+        while True:
+            msg = await kc.get_iopub_msg(timeout=60)
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"].strip())
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle" \
+                    and out:
+                break
+        kc.stop_channels()
+        return out[0].split()
+
+    async def scenario():
+        WarmKernel.prepare(like, ["--HistoryManager.hist_file=:memory:"])
+        km = await WarmKernel.take(WarmKernel.key_of(like))
+        assert km is not None and km.has_kernel
+        cwd, imported, count = await probe(km)
+        cold = SandboxedKernelManager(kernel_name="python3", work_root=str(tmp_path / "cold"))
+        await cold.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        cold_cwd, cold_imported, cold_count = await probe(cold)
+        await cold.shutdown_kernel(now=True)
+        # its own private folder, not the current submission's; the imports done (a cold
+        # kernel has none); the execution count of a fresh kernel's first cell (the warm-up
+        # ran silently, outside the history)
+        assert not cwd.startswith(str(tmp_path)) and cold_cwd.startswith(str(tmp_path))
+        assert (imported, cold_imported) == ("True", "False")
+        assert count == cold_count
+        assert await WarmKernel.take(WarmKernel.key_of(like)) is None  # taken only once
+        await km.shutdown_kernel(now=True)
+        assert not Path(cwd).exists()
+        # a warm kernel for other settings is not taken: it is shut down
+        WarmKernel.prepare(like, [])
+        pending = WarmKernel._task
+        other = SandboxedKernelManager(kernel_name="python3", memory_limit=1 << 30)
+        assert await WarmKernel.take(WarmKernel.key_of(other)) is None
+        stopped = await pending
+        await asyncio.gather(*WarmKernel._stopping)
+        assert not stopped.has_kernel
+
+    ensure_event_loop().run_until_complete(scenario())
