@@ -254,3 +254,12 @@ def test_every_catalogued_mistake_is_planted_by_a_wrong_case(number):
     assert not missing, f"catalogued mistakes no WRONG case plants: {missing}"
     misplaced = {k: (planted[k], catalogue[k]) for k in planted if planted[k] != catalogue[k]}
     assert not misplaced, f"a case plants a mistake aimed at another test cell: {misplaced}"
+
+
+@pytest.mark.parametrize("number", LABS)
+def test_every_exercise_catalogues_its_common_mistakes(number):
+    lab = load_cases(number).LAB
+    source = nbformat.read(REPO / "solutions" / lab / f"{lab}.ipynb", as_version=4)
+    tests = [cell for cell in source.cells if _kind(cell) == "test"]
+    bare = [_grade_id(cell) for cell in tests if not MISTAKE_KEY.search(cell.source)]
+    assert tests and not bare, f"test cells without a catalogue of mistakes: {bare}"
