@@ -115,6 +115,28 @@ def grading_rows(submissions: int) -> list[str]:
     return rows
 
 
+def against_nbgrader_rows(submissions: int) -> list[str]:
+    from benchmarks.bench_grading import against_nbgrader
+
+    try:
+        figures = against_nbgrader(submissions)
+    except Exception as err:
+        return [row("grading against plain nbgrader", f"failed: {err}"[:160])]
+    figures.pop("load_average")
+    rows = []
+    for lab, f in figures.items():
+        rows.append(row(f"{lab}: plain `nbgrader autograde` ({submissions} submissions)",
+                        f"{f['nbgrader']:.2f} s per submission"))
+        rows.append(row(f"{lab}: `grade --workers 1` (sandbox, trusted tests, feedback)",
+                        f"{f['grade1']:.2f} s per submission", target=f"<= {f['target']}x "
+                        "nbgrader", ratio=f"{f['ratio1']:.2f}x nbgrader",
+                        verdict="ok" if f["ratio1"] <= f["target"] else "slower"))
+        rows.append(row(f"{lab}: `grade --workers 2`", f"{f['grade2']:.2f} s per submission",
+                        target=">= 1.7x 1 worker", ratio=f"speed-up {f['speedup2']:.2f}x",
+                        verdict="ok" if f["speedup2"] >= 1.7 else "short"))
+    return rows
+
+
 def table(args: argparse.Namespace) -> str:
     rows = [*HEADER]
     print("engine against PyTorch ...", file=sys.stderr)
@@ -127,6 +149,8 @@ def table(args: argparse.Namespace) -> str:
     if not args.skip_grading:
         print("grading ...", file=sys.stderr)
         rows += grading_rows(args.submissions)
+        print("grading against plain nbgrader ...", file=sys.stderr)
+        rows += against_nbgrader_rows(args.against_submissions)
     return "\n".join(rows)
 
 
@@ -145,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-notebooks", action="store_true",
                         help="do not run the solution notebooks")
     parser.add_argument("--skip-grading", action="store_true", help="do not time grading")
+    parser.add_argument("--against-submissions", type=int, default=8,
+                        help="submissions per lab graded by plain nbgrader and by grade [8]")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     body = table(args)
