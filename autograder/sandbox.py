@@ -194,6 +194,7 @@ class WarmKernel:
     _task: asyncio.Task | None = None
     _key: tuple | None = None
     _stopping: list[asyncio.Future] = []
+    _root: str | None = None
 
     @staticmethod
     def key_of(km: SandboxedKernelManager) -> tuple:
@@ -207,7 +208,7 @@ class WarmKernel:
         cls.discard()
         warm = SandboxedKernelManager(config=like.config, kernel_name=like.kernel_name)
         warm.answer_key_course_lib = like.answer_key_course_lib
-        warm.work_root = ""  # its own temporary folder, not the current submission's
+        warm.work_root = cls._work_root()  # not under the current submission's folder
         cls._key = cls.key_of(warm)
         cls._task = asyncio.ensure_future(cls._start(warm, list(extra_arguments)))
 
@@ -226,6 +227,14 @@ class WarmKernel:
         finally:
             kc.stop_channels()
         return km
+
+    @classmethod
+    def _work_root(cls) -> str:
+        """This process's folder for warm kernels' private folders (one level below it, as
+        a submission's kernel folder sits in its grading folder)."""
+        if cls._root is None or not os.path.isdir(cls._root):
+            cls._root = tempfile.mkdtemp(prefix="autograder-warm-")
+        return cls._root
 
     @classmethod
     async def take(cls, key: tuple) -> SandboxedKernelManager | None:
@@ -271,6 +280,9 @@ class WarmKernel:
         if stopping:
             ensure_event_loop().run_until_complete(asyncio.gather(*stopping,
                                                                   return_exceptions=True))
+        if cls._root:
+            shutil.rmtree(cls._root, ignore_errors=True)
+            cls._root = None
 
 
 atexit.register(WarmKernel.close)

@@ -177,7 +177,9 @@ def test_grades_csv_has_a_row_for_every_student_with_a_status(graded):
     out, _ = graded
     with open(out / "grades.csv", newline="") as fh:
         header = next(csv.reader(fh))
-    assert header[:5] == ["student_id", "assignment", "score", "max_score", "status"]
+    assert header == ["student_id", "assignment", "score", "max_score", "raw_score",
+                      "late_penalty", "timestamp", "seconds_late", "manual_pending", "status",
+                      "seconds", "feedback"]
     table = rows(out)
     assert sorted(table) == ["alice", "bob", "carol", "dave", "erin"]
     assert {s: (r["assignment"], r["score"], r["max_score"]) for s, r in table.items()} == {

@@ -297,8 +297,6 @@ def test_in_place_changes_to_arguments_reach_the_grader_arrays_dicts_and_lists()
 def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_path):
     import asyncio
 
-    from jupyter_core.utils import ensure_event_loop
-
     from autograder.sandbox import SandboxedKernelManager, WarmKernel
 
     like = SandboxedKernelManager(kernel_name="python3", work_root=str(tmp_path / "current"))
@@ -347,4 +345,8 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
         await asyncio.gather(*WarmKernel._stopping)
         assert not stopped.has_kernel
 
-    ensure_event_loop().run_until_complete(scenario())
+    loop = asyncio.new_event_loop()  # a loop of its own: another test may hold the default
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        loop.close()

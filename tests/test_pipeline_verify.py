@@ -39,6 +39,7 @@ def test_stale_labs_are_caught_with_the_source_in_another_folder(tmp_path: Path)
     private, course = tmp_path / "private", tmp_path / "course"
     shutil.copytree(REPO / "solutions" / lab, private / "solutions" / lab)
     shutil.copytree(REPO / "labs" / lab, course / "labs" / lab)
+    shutil.copyfile(REPO / "course.toml", course / "course.toml")  # the public course's settings
     source = ("--source", str(private / "solutions"))
 
     fresh = autograder("verify", "--quick", lab, *source, cwd=course)
