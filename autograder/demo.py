@@ -4,10 +4,11 @@ For every lab three submissions are built from a fresh release:
 
 * ``perfect``: every answer filled in with the source's solution -> full marks;
 * ``untouched``: the release as a student gets it -> 0;
-* ``one-wrong``: perfect, except that the last answer is wrong (its function returns
-  ``None``, or a top-level answer raises) -> full marks minus the points of the test cells
-  after it. (Test cells give each exercise reference inputs, so a wrong early answer costs
-  its own exercise only; ``tests/test_lab_cases.py`` checks that for every lab.)
+* ``one-wrong``: perfect, except that the last answer is wrong (its first function returns
+  ``None``, or a top-level answer raises) -> below full marks, and at least full marks minus
+  the points of the test cells after it (an answer cell with two functions keeps the credit
+  of the one still right). (Test cells give each exercise reference inputs, so a wrong early
+  answer costs its own exercise only; ``tests/test_lab_cases.py`` checks that for every lab.)
 
 They are graded in parallel like real submissions (``grade``), into the embedded SQLite
 gradebook, and the scores are compared with these expectations.
@@ -62,12 +63,24 @@ def break_solution(source: str) -> str:
 
 @dataclass
 class Expectation:
-    """Expected score of one demo submission."""
+    """Expected score of one demo submission: ``score``, or with ``below`` set, at least
+    ``score`` and less than ``below``."""
 
     student: str
     lab: str
     score: float
     why: str
+    below: float | None = None
+
+    def held(self, got: float) -> bool:
+        if self.below is None:
+            return abs(got - self.score) < 1e-9
+        return self.score - 1e-9 <= got < self.below
+
+    def text(self) -> str:
+        if self.below is None:
+            return f"expected {self.score:g}"
+        return f"expected {self.score:g} or more, below {self.below:g}"
 
 
 def _answers(source: NotebookNode) -> dict[str, str]:
@@ -116,7 +129,7 @@ def build_submissions(
         Expectation("perfect", lab, max_score, "full marks"),
         Expectation("untouched", lab, 0.0, "nothing answered"),
         Expectation("one-wrong", lab, max_score - lost,
-                    f"full marks minus {lost:g} for {last_answer}"),
+                    f"full marks minus at most {lost:g} for {last_answer}", below=max_score),
     ]
     return notebooks, expectations
 
@@ -156,10 +169,10 @@ def demo(
     ok = True
     for e in expectations:
         r: GradeResult = got[(e.student, e.lab)]
-        held = abs(r.score - e.score) < 1e-9
+        held = e.held(r.score)
         ok &= held
         log(f"{'ok  ' if held else 'FAIL'} {e.student}/{e.lab}: {r.score:g}/{r.max_score:g}, "
-            f"expected {e.score:g} ({e.why})")
+            f"{e.text()} ({e.why})")
     log("")
     log(f"feedback (HTML, one per student and lab): {out / 'feedback'}")
     log(f"grades: {out / 'grades.csv'}; gradebook: {out / 'gradebook.db'}")

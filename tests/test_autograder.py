@@ -319,8 +319,8 @@ def test_demo_grades_perfect_untouched_and_one_wrong(course: Course, tmp_path: P
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"ok   perfect/{LAB}: 5/5, expected 5 (full marks)" in done.stdout
     assert f"ok   untouched/{LAB}: 0/5, expected 0 (nothing answered)" in done.stdout
-    assert (f"ok   one-wrong/{LAB}: 3/5, expected 3 (full marks minus 2 for square)"
-            in done.stdout)
+    assert (f"ok   one-wrong/{LAB}: 3/5, expected 3 or more, below 5 (full marks minus at most "
+            "2 for square)" in done.stdout)
     assert (tmp_path / "demo" / "feedback" / "one-wrong" / LAB / f"{LAB}.html").is_file()
 
 
