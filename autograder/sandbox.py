@@ -276,7 +276,8 @@ class WarmKernel:
         from jupyter_core.utils import ensure_event_loop
 
         cls.discard()
-        stopping, cls._stopping = cls._stopping, []
+        stopping = [f for f in cls._stopping if not f.done()]
+        cls._stopping = []
         if stopping:
             ensure_event_loop().run_until_complete(asyncio.gather(*stopping,
                                                                   return_exceptions=True))

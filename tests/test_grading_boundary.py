@@ -345,8 +345,19 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
         await asyncio.gather(*WarmKernel._stopping)
         assert not stopped.has_kernel
 
-    loop = asyncio.new_event_loop()  # a loop of its own: another test may hold the default
-    try:
-        loop.run_until_complete(scenario())
-    finally:
-        loop.close()
+    # a thread and a loop of their own: the browser suite's Playwright keeps a loop running
+    # in this one
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as err:
+            failure.append(err)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=600)
+    assert not worker.is_alive(), "the warm-kernel scenario did not finish in 10 minutes"
+    if failure:
+        raise failure[0]
