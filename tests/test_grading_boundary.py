@@ -266,9 +266,13 @@ def test_sandbox_sees_no_checkout_no_network_and_writes_only_its_folder(tmp_path
 
 @needs_sandbox
 def test_sandbox_process_cap_and_nothing_survives_it(tmp_path):
-    code = ("import subprocess\nn = 0\ntry:\n    for _ in range(100):\n"
-            "        subprocess.Popen(['sh', '-c', 'sleep 30 # cap-test-4c1e']); n += 1\n"
-            "except OSError as err:\n    print(type(err).__name__)\nprint(n)\n")
+    # Each child is one process that never forks and is kept referenced (never reaped), so
+    # the number started is the number alive: a child that forked again and died when the
+    # cap refused its own fork would free its slot, and the count would depend on timing.
+    code = ("import subprocess, sys\nkept = []\ntry:\n    for _ in range(100):\n"
+            "        kept.append(subprocess.Popen([sys.executable, '-c',"
+            " 'import time; time.sleep(30)  # cap-test-4c1e']))\n"
+            "except OSError as err:\n    print(type(err).__name__)\nprint(len(kept))\n")
     done = _in_sandbox(code, tmp_path, nproc=10)
     assert done.stdout.splitlines()[0] == "BlockingIOError", done.stderr
     assert 0 < int(done.stdout.splitlines()[1]) < 10
