@@ -24,13 +24,19 @@ from pathlib import Path
 
 import zmq
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from autograder.crashes import ExplainCrashes
-from autograder.feedback import RedactHiddenTests, SanitizeStudentContent
+from autograder.feedback import (
+    FeedbackHTMLExporter,
+    RedactHiddenTests,
+    SanitizeStudentContent,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -209,6 +215,17 @@ class Course:
             return str(path)
 
 
+def is_autograded_test(cell: NotebookNode) -> bool:
+    """A test cell the grader scores (graded, not an answer: written answers are manual)."""
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def automatic_points(nb: NotebookNode) -> dict[str, float]:
+    """Points of each test cell the grader scores, by grade id, in notebook order."""
+    return {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"])
+            for c in nb.cells if is_autograded_test(c)}
+
+
 def scripts_on_path() -> None:
     """Put this interpreter's script folder on ``PATH`` (idempotent).
 
@@ -302,6 +319,7 @@ def nbgrader_config(
     # (Markdown, HTML outputs, SVG, error messages) goes through bleach before it is HTML.
     c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, ExplainCrashes,
                                         SanitizeStudentContent, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.export_class = FeedbackHTMLExporter
     c.SanitizeStudentContent.enabled = True  # nbconvert's preprocessors are off unless enabled
     c.SanitizeStudentContent.strip = True
     c.SanitizeStudentContent.tags = [

@@ -27,7 +27,7 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 
-from autograder.course import Course, sqlite_url
+from autograder.course import Course, automatic_points, is_autograded_test, sqlite_url
 from autograder.grade import GradeResult, format_table, grade_submissions
 from autograder.release import generate_release
 
@@ -100,19 +100,12 @@ def solved_notebook(release: NotebookNode, source: NotebookNode) -> NotebookNode
     return solved
 
 
-def is_autograded_test(cell: NotebookNode) -> bool:
-    """A test cell the grader scores (graded, not an answer: written answers are manual)."""
-    return utils.is_grade(cell) and not utils.is_solution(cell)
-
-
 def build_submissions(
     release: NotebookNode, source: NotebookNode, lab: str
 ) -> tuple[dict[str, NotebookNode], list[Expectation]]:
     """The three demo notebooks of a lab and the score each should get."""
     # written answers are scored by a person later: the expectations are automatic points
-    max_score = sum(
-        float(c.metadata.nbgrader["points"]) for c in release.cells if is_autograded_test(c)
-    )
+    max_score = sum(automatic_points(release).values())
     perfect = solved_notebook(release, source)
     wrong = nbformat.from_dict(perfect)
     last_answer, lost = None, 0.0

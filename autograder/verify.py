@@ -25,7 +25,7 @@ from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.nbgraderformat.common import SchemaMismatchError
 
 from autograder.bubblewrap import sandbox_problem
-from autograder.course import Course, CourseError, Limits, sqlite_url
+from autograder.course import Course, CourseError, Limits, is_autograded_test, sqlite_url
 from autograder.grade import (
     GradeJob,
     GradeResult,
@@ -191,7 +191,7 @@ def check_metadata(course: Course, lab: str) -> list[str]:
         if utils.is_solution(cell) and cell.cell_type == "code":
             if "BEGIN SOLUTION" not in cell.source or "END SOLUTION" not in cell.source:
                 problems.append(f"{shown}: answer cell {label} lacks ### BEGIN/END SOLUTION")
-        if utils.is_grade(cell) and not utils.is_solution(cell):
+        if is_autograded_test(cell):
             graded += 1
             if not float(meta.get("points", 0)) > 0:
                 problems.append(f"{shown}: test cell {label} has no points")

@@ -31,6 +31,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.bubblewrap import sandbox_problem
+from autograder.course import automatic_points
 from autograder.demo import solved_notebook
 from autograder.intake import load_submission, restore_order
 
@@ -40,15 +41,7 @@ NB = f"{LAB}.ipynb"
 TIMEOUT = 20
 
 
-def _test_points() -> dict[str, float]:
-    """Points of each of lab 00's test cells, from its source notebook."""
-    nb = nbformat.read(REPO / "solutions" / LAB / NB, as_version=4)
-    return {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"])
-            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
-            and not c.metadata.nbgrader.get("solution")}
-
-
-POINTS = _test_points()
+POINTS = automatic_points(nbformat.read(REPO / "solutions" / LAB / NB, as_version=4))
 FULL = sum(POINTS.values())
 PAIRWISE, SOFTMAX, AUTOGRAD = (POINTS[f"test_{name}"] for name in
                                ("pairwise_sq_distances", "stable_softmax", "autograd_gradient"))
@@ -262,6 +255,21 @@ open({str(out / 'gradebook.db')!r}, "w").write("gone")
 shutil.rmtree({str(out / 'feedback')!r})
 open({str(subs / 'zz-later' / LAB / NB)!r}, "w").write("{{}}")''')), home("write-outputs") / NB)
     expect["write-outputs"] = minus_pairwise
+    # the next submission's kernel is started while this one runs: it must be out of reach
+    _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + _if_works('''
+import glob, os
+mine = os.path.realpath(".")
+found = glob.glob("/tmp/autograder-warm-*")
+for top in ("/tmp", "/dev/shm", "/var/tmp", "/run"):
+    for folder, _, files in os.walk(top):
+        if "kernel.json" in files and not os.path.realpath(folder).startswith(mine):
+            found.append(folder)
+if not found:
+    raise FileNotFoundError("no other kernel in reach")
+for folder in found:
+    open(os.path.join(folder, "sitecustomize.py"), "w").write("raise SystemExit")''')),
+        home("warm-kernel") / NB)
+    expect["warm-kernel"] = minus_pairwise
     _write(solved, home("zz-later") / NB)
     expect["zz-later"] = (FULL, "ok")
     shadow = home("shadow-import")
@@ -504,7 +512,8 @@ KINDS = [
     "two-notebooks", "missing", "deleted-cells", "reordered", "edited-tests", "pasted-twice",
     "endless-loop", "memory-hog", "os-exit", "segfault", "huge-print", "fork-bomb",
     "orphan-process", "kill-grader", "read-solutions", "read-gradebook", "read-classmate",
-    "write-package", "write-outputs", "zz-later", "shadow-import", "network", "environment",
+    "write-package", "write-outputs", "warm-kernel", "zz-later", "shadow-import", "network",
+    "environment",
     "symlink", "too-big", "reference-import", "reference-getattr", "reference-code",
     "custom-exc", "swap-checks", "gradebook-trigger", "always-equal", "zero-inputs",
     "remove-agent",
@@ -569,7 +578,7 @@ def test_kernels_have_no_network_and_no_grader_environment(run):
 
 def test_every_attack_on_the_course_failed_inside_the_kernel(run):
     for student in ("read-solutions", "read-gradebook", "read-classmate", "write-package",
-                    "write-outputs"):
+                    "write-outputs", "warm-kernel"):
         assert "attack failed" in _cell_output(run, student, "pairwise_sq_distances"), student
 
 

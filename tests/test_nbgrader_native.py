@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from autograder.bubblewrap import sandbox_problem
-from autograder.course import CourseSettings
+from autograder.course import CourseSettings, automatic_points
 from autograder.demo import break_solution, solved_notebook
 from autograder.verify import split_secret_lines
 
@@ -47,13 +47,6 @@ def run(cmd: list[str], cwd: Path, ok: bool = True) -> subprocess.CompletedProce
     if ok:
         assert done.returncode == 0, (cmd, done.stdout[-3000:], done.stderr[-3000:])
     return done
-
-
-def full_marks(source) -> float:
-    """The lab's automatic points (its test cells)."""
-    return sum(float(c.metadata.nbgrader["points"]) for c in source.cells
-               if c.metadata.get("nbgrader", {}).get("grade")
-               and not c.metadata.nbgrader.get("solution"))
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -124,7 +117,7 @@ def trip(tmp_path_factory):
 
 def test_native_autograde_gives_the_hostile_student_nothing_and_the_others_full_marks(trip):
     rows = {r["student_id"]: r for r in read_csv(trip["tmp"] / "nbgrader-export.csv")}
-    full = full_marks(trip["source"])
+    full = sum(automatic_points(trip["source"]).values())
     assert float(rows["alice"]["raw_score"]) == full
     assert float(rows["bob"]["raw_score"]) == full
     assert float(rows["mallory"]["raw_score"]) == 0.0
@@ -132,7 +125,7 @@ def test_native_autograde_gives_the_hostile_student_nothing_and_the_others_full_
 
 def test_the_late_student_carries_the_penalty_in_both_exports(trip):
     rows = {r["student_id"]: r for r in read_csv(trip["tmp"] / "nbgrader-export.csv")}
-    full = full_marks(trip["source"])
+    full = sum(automatic_points(trip["source"]).values())
     # 18 hours late is one started day: per_day of the score (course.toml)
     penalty = round(CourseSettings.read(REPO / "course.toml").late_per_day * full, 4)
     assert penalty > 0
@@ -212,7 +205,7 @@ def test_export_plugin_runs_inside_nbgrader_export(trip):
     run([*NBGRADER, "export", "--exporter=autograder.export.MoodleExport",
          f"--MoodleExport.roster={roster}", "--to", str(dest)], trip["root"])
     rows = {r["ID number"]: r for r in read_csv(dest)}
-    full = full_marks(trip["source"])
+    full = sum(automatic_points(trip["source"]).values())
     penalty = round(CourseSettings.read(REPO / "course.toml").late_per_day * full, 4)
     assert {k: rows[k][LAB] for k in rows} == {"S001": f"{full:g}", "S002": f"{full - penalty:g}",
                                                "S003": "0", "S004": "0"}
