@@ -10,14 +10,25 @@ to the exception type and its message, e.g. ``AssertionError: softmax on (2, 3) 
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import jinja2
+from jinja2.bccache import Bucket, BytecodeCache
+from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.exporters.exporter import ResourcesDict
+from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.markdown import markdown2html
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests
 
 HIDDEN_NOTE = "# (hidden tests ran here when your notebook was graded)"
+#: Alternative text of a plot or image that has none (what nbconvert's HTML export gives).
+NO_ALT = "No description has been provided for this image"
+_IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)(?=[\s>/])", re.IGNORECASE)
 
 
 def short_error(output: NotebookNode) -> str:
@@ -70,3 +81,54 @@ class SanitizeStudentContent(SanitizeHTML):
             cell.source = "<div>\n" + "\n".join(lines) + "\n</div>"
             return cell, resources
         return super().preprocess_cell(cell, resources, cell_index)
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Compiled Jinja templates kept in memory for the process (keyed by name and source)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
+class FeedbackHTMLExporter(HTMLExporter):
+    """nbconvert's HTML export of a feedback page, without its second pass over the page.
+
+    ``HTMLExporter`` renders the page, then parses it again with BeautifulSoup to give images
+    alternative text and JupyterLab-template cells a tab stop, and writes it out again: on a
+    lab's feedback page that pass is two thirds of the export (the page holds every plot).
+    The feedback template is nbgrader's classic one (no JupyterLab cells), so the alt text is
+    all it needs; it is added here with one substitution. Compiled templates are kept for
+    the process, since a grading worker exports one page per submission. The page's content
+    is the same; its sanitising is done before (:class:`SanitizeStudentContent` and
+    ``sanitize_html``), not by this pass.
+    """
+
+    def _create_environment(self) -> jinja2.Environment:
+        environment = super()._create_environment()
+        environment.bytecode_cache = _COMPILED
+        return environment
+
+    def from_notebook_node(  # type: ignore[override]
+        self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[str, dict[str, Any]]:
+        """The feedback page of ``nb`` (HTML text) and the export's resources."""
+        language = nb.metadata.get("language_info", {})
+        lexer = language.get("pygments_lexer", language.get("name"))
+        resources = self._init_resources(resources)
+        self.register_filter("highlight_code", self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return _IMG_WITHOUT_ALT.sub(f'<img alt="{NO_ALT}"', html), resources

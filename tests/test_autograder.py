@@ -268,6 +268,58 @@ def test_redact_hidden_tests_strips_source_and_traceback():
 # --- validate ------------------------------------------------------------------------------
 
 
+def test_new_gradebooks_carry_the_schema_version_nbgrader_itself_computes(tmp_path: Path):
+    import sqlalchemy
+
+    from autograder.course import (
+        gradebook_schema_version,
+        nbgrader_schema_version,
+        scripts_on_path,
+    )
+
+    scripts_on_path()  # nbgrader's way runs the `alembic` command
+    assert gradebook_schema_version() == nbgrader_schema_version()
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    with Gradebook(url, "course_lib"):
+        pass
+    with sqlalchemy.create_engine(url).connect() as db:
+        stored = db.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).all()
+    assert stored == [(nbgrader_schema_version(),)]
+
+
+def test_feedback_export_matches_nbconvert_and_gives_every_image_alt_text():
+    import base64
+    import html as html_lib
+    import re
+
+    from nbconvert.exporters import HTMLExporter
+
+    from autograder.feedback import NO_ALT, FeedbackHTMLExporter
+
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(64))).decode()
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title\n\nSome *text* & <img src='x.png'> here."),
+        nbformat.v4.new_code_cell("plot()", outputs=[
+            nbformat.v4.new_output("display_data", data={"image/png": png,
+                                                         "text/plain": "<Figure>"}),
+            nbformat.v4.new_output("stream", name="stdout", text="a < b\n")]),
+    ])
+
+    def visible(page: str) -> tuple[list[str], str]:
+        images = re.findall(r"<img[^>]*>", page)
+        text = html_lib.unescape(re.sub(r"<[^>]+>|\s+", " ", page.split("<body")[1]))
+        sources = [re.search(r"src=[\"']([^\"']*)", i).group(1) for i in images]
+        return sources, " ".join(text.split())
+
+    ours, _ = FeedbackHTMLExporter(template_name="classic").from_notebook_node(nb)
+    theirs, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
+    assert visible(ours) == visible(theirs)
+    images = re.findall(r"<img[^>]*>", ours)
+    assert len(images) == 2 and all(f'alt="{NO_ALT}"' in i for i in images)
+    again, _ = FeedbackHTMLExporter(template_name="classic").from_notebook_node(nb)
+    assert again == ours  # a second exporter (compiled templates reused) writes the same page
+
+
 def test_validate_passes_a_right_notebook(course: Course, tmp_path: Path):
     path = write(submission(course), tmp_path / f"{LAB}.ipynb")
     done = autograder("validate", str(path), cwd=tmp_path)
