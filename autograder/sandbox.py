@@ -46,6 +46,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
 from autograder import bubblewrap
+from autograder.course import is_autograded_test
 
 #: Default per-kernel limits.
 DEFAULT_MEMORY = 4 * 1024**3
@@ -56,6 +57,9 @@ DEFAULT_PROCESSES = 64
 RICH_FACTOR = 20
 #: Seconds the grader waits for the kernel to pick up a test cell's connection.
 CONNECT_TIMEOUT = 60
+#: Seconds between two looks whether the kernel's agent has connected for a test cell: the
+#: floor of a test cell's time (many take less than 0.1 s).
+CONNECT_POLL = 0.02
 #: Seconds an interrupted kernel has to come back before it is restarted.
 INTERRUPT_GRACE = 10
 DEAD_ENAME = "DeadKernelError"
@@ -454,11 +458,8 @@ class TrustedExecute(Execute):
             finally:
                 self.nb.cells[index] = original
 
-    def _is_test(self, cell: NotebookNode) -> bool:
-        return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
-
     async def _run_cell(self, cell: NotebookNode, index: int) -> None:
-        if self.trusted and self._is_test(cell):
+        if self.trusted and is_autograded_test(cell):
             if cell.source.strip():
                 await self._run_trusted(cell, index)
             return
@@ -514,7 +515,7 @@ class TrustedExecute(Execute):
             task = asyncio.ensure_future(asyncio.to_thread(work))
             # until the agent connects, an early reply means it will not (it was removed)
             while not connected.is_set() and not task.done():
-                reply = await self._reply_within(msg_id, 0.3)
+                reply = await self._reply_within(msg_id, CONNECT_POLL)
                 if reply is not None:
                     give_up.set()
                     break
@@ -553,7 +554,7 @@ class TrustedExecute(Execute):
         while time.monotonic() < end:
             try:
                 msg = await ensure_async(self.kc.shell_channel.get_msg(
-                    timeout=max(0.05, min(0.5, end - time.monotonic()))))
+                    timeout=max(0.01, min(0.5, end - time.monotonic()))))
             except Exception:  # queue.Empty
                 if self.km is not None and not await self.km.is_alive():
                     return None
