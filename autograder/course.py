@@ -276,6 +276,9 @@ def execution_config(timeout: int = DEFAULT_TIMEOUT) -> Config:
     # ignored (jupyter/nbgrader#1463). On timeout Execute interrupts the kernel, records a
     # CellTimeoutError in that cell and goes on with the next cell.
     c.Execute.timeout = int(timeout)
+    # Once the last cell has run, the kernel is killed rather than asked to shut down and
+    # waited for (a second per notebook): everything it had to say has been collected.
+    c.Execute.shutdown_kernel = "immediate"
     # Encrypt kernel traffic (CurveZMQ) when libzmq and the kernelspec support it.
     if zmq.has("curve"):
         c.KernelManager.transport_encryption = "auto"

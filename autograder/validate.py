@@ -1,9 +1,9 @@
 """``validate``: what a student runs before submitting.
 
 Runs the notebook from the top with nbgrader's ``Validator`` (the same execution the Validate
-button uses), then lists every test cell with its points and, for each one that fails, the
-assertion message. Unlike ``nbgrader validate`` the exit status says whether everything
-passed, so it can be scripted.
+button uses, without drawing plots), then lists every test cell with its points and, for
+each one that fails, the assertion message. Unlike ``nbgrader validate`` the exit status
+says whether everything passed, so it can be scripted.
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ from nbgrader.validator import Validator
 from autograder.course import DEFAULT_TIMEOUT, CourseError, execution_config
 from autograder.crashes import Crash, find_crashes
 from autograder.feedback import short_error
+
+#: The validating kernel draws no plot: nobody sees them (the report is text) and drawing is
+#: most of an ungraded cell's time. Figures still exist; a cell that saves or draws one
+#: itself still does.
+NO_PLOTS = "--InlineBackend.figure_formats=set()"
 
 
 class _KeepingValidator(Validator):
@@ -77,7 +82,9 @@ def validate_notebook(
         nbformat.read(path, as_version=4)
     except Exception as err:
         raise CourseError(f"{path}: not a readable notebook ({err})") from err
-    validator = _KeepingValidator(config=execution_config(timeout))
+    config = execution_config(timeout)
+    config.Execute.extra_arguments = [NO_PLOTS]
+    validator = _KeepingValidator(config=config)
     try:
         results = validator.validate(str(path))
     except Exception as err:  # corrupted nbgrader metadata, kernel failures
