@@ -60,6 +60,9 @@ CONNECT_TIMEOUT = 60
 #: Seconds between two looks whether the kernel's agent has connected for a test cell: the
 #: floor of a test cell's time (many take less than 0.1 s).
 CONNECT_POLL = 0.02
+#: Seconds a kernel whose test-cell connection dropped has to be found gone (it died) before
+#: the drop counts as a broken grading protocol.
+LOST_GRACE = 2
 #: Seconds an interrupted kernel has to come back before it is restarted.
 INTERRUPT_GRACE = 10
 DEAD_ENAME = "DeadKernelError"
@@ -535,7 +538,7 @@ class TrustedExecute(Execute):
                 raise CellTimeoutError("the kernel did not answer")
             return
         if run.lost is not None and not isinstance(run.lost, CallTimeout) and \
-                not await self.km.is_alive():
+                await self._dies_within(LOST_GRACE):
             raise DeadKernelError(str(run.lost))
         self._record(cell, run)
         if reply is not None:
@@ -547,6 +550,17 @@ class TrustedExecute(Execute):
             if not await self.km.is_alive():
                 raise DeadKernelError("the kernel died")
             raise CellTimeoutError("the kernel stopped answering")
+
+    async def _dies_within(self, seconds: float) -> bool:
+        """Whether the kernel is gone, or goes within ``seconds`` (a kernel that exits takes
+        a few milliseconds to be reaped after its connection drops)."""
+        assert self.km is not None
+        end = time.monotonic() + seconds
+        while await self.km.is_alive():
+            if time.monotonic() > end:
+                return False
+            await asyncio.sleep(CONNECT_POLL)
+        return True
 
     async def _reply_within(self, msg_id: str, seconds: float) -> dict | None:
         assert self.kc is not None
