@@ -183,8 +183,11 @@ def agent_source() -> str:
 
 #: What a pre-started kernel imports before any submission's code (the labs' setup cells
 #: import these first; importing them takes most of a kernel's start-up).
-WARM_IMPORTS = ("import numpy, matplotlib, matplotlib.pyplot, torch, course_lib, "
+WARM_MODULES = ("numpy", "matplotlib", "matplotlib.pyplot", "torch", "course_lib",
                 "course_lib.grading")
+#: Loads them without binding a name: the notebook's namespace stays that of a fresh kernel
+#: (a notebook that forgets an import fails in grading as it would for the student).
+WARM_IMPORTS = f"[__import__(name) for name in {WARM_MODULES!r}]"
 
 
 class WarmKernel:
@@ -192,7 +195,7 @@ class WarmKernel:
 
     At most one per grading process: :meth:`prepare` starts a fresh sandboxed kernel with the
     same settings as a running one (same lab's answer-key-free course_lib, same limits), in a
-    private folder of its own, and imports :data:`WARM_IMPORTS` in it, as a task on the
+    private folder of its own, and imports :data:`WARM_MODULES` in it, as a task on the
     grading loop, so it runs while the current notebook's cells run. The next
     :class:`TrustedExecute` takes it (:meth:`take`) when its settings match; otherwise it is
     shut down. A kernel never serves two submissions: no student code has run in a warm one.

@@ -310,7 +310,7 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
         kc.start_channels()
         await kc.wait_for_ready(timeout=60)
         kc.execute("import os, sys\nprint(os.getcwd(), 'torch' in sys.modules, "
-                   "get_ipython().execution_count)")
+                   "get_ipython().execution_count, 'numpy' in dir() or 'torch' in dir())")
         out = []
         while True:
             msg = await kc.get_iopub_msg(timeout=60)
@@ -326,10 +326,10 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
         WarmKernel.prepare(like, ["--HistoryManager.hist_file=:memory:"])
         km = await WarmKernel.take(WarmKernel.key_of(like))
         assert km is not None and km.has_kernel
-        cwd, imported, count = await probe(km)
+        cwd, imported, count, bound = await probe(km)
         cold = SandboxedKernelManager(kernel_name="python3", work_root=str(tmp_path / "cold"))
         await cold.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"])
-        cold_cwd, cold_imported, cold_count = await probe(cold)
+        cold_cwd, cold_imported, cold_count, cold_bound = await probe(cold)
         await cold.shutdown_kernel(now=True)
         # its own private folder, not the current submission's; the imports done (a cold
         # kernel has none); the execution count of a fresh kernel's first cell (the warm-up
@@ -337,6 +337,7 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
         assert not cwd.startswith(str(tmp_path)) and cold_cwd.startswith(str(tmp_path))
         assert (imported, cold_imported) == ("True", "False")
         assert count == cold_count
+        assert bound == cold_bound == "False"  # loaded, not bound: a fresh kernel's namespace
         assert await WarmKernel.take(WarmKernel.key_of(like)) is None  # taken only once
         await km.shutdown_kernel(now=True)
         assert not Path(cwd).exists()
