@@ -12,7 +12,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.course import (
+from autograder import early_kernel
+
+# `validate`: the notebook's kernel starts now and boots while the imports below run
+EARLY_NOTEBOOK = early_kernel.notebook_to_validate(sys.argv[1:])
+EARLY_KERNEL = early_kernel.start(EARLY_NOTEBOOK) if EARLY_NOTEBOOK else None
+
+from autograder.course import (  # noqa: E402 (after the early kernel, on purpose)
     DEFAULT_LABS,
     DEFAULT_MAX_OUTPUT,
     DEFAULT_MAX_SUBMISSION,
@@ -239,7 +245,12 @@ def _cmd_export(args: argparse.Namespace, course: Course) -> int:
 def _cmd_validate(args: argparse.Namespace, course: Course) -> int:
     from autograder.validate import report, validate_notebook
 
-    outcomes, problems, crashes = validate_notebook(args.notebook, args.timeout)
+    early = EARLY_KERNEL if EARLY_NOTEBOOK is not None and \
+        EARLY_NOTEBOOK.resolve() == args.notebook.resolve() else None
+    try:
+        outcomes, problems, crashes = validate_notebook(args.notebook, args.timeout, early)
+    finally:
+        early_kernel.stop(EARLY_KERNEL)
     text, ok = report(args.notebook, outcomes, problems, crashes)
     print(text)
     return 0 if ok else 1

@@ -14,21 +14,29 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, Execute
 from nbgrader.validator import Validator
+from traitlets import Any as AnyTrait
+from traitlets import List
 
 from autograder.course import DEFAULT_TIMEOUT, CourseError, execution_config
 from autograder.crashes import Crash, find_crashes
+from autograder.early_kernel import VALIDATE_ARGUMENTS
 from autograder.feedback import short_error
 
-#: The validating kernel draws no plot: nobody sees them (the report is text) and drawing is
-#: most of an ungraded cell's time. Figures still exist; a cell that saves or draws one
-#: itself still does.
-NO_PLOTS = "--InlineBackend.figure_formats=set()"
+
+class _ExecuteIn(Execute):
+    """nbgrader's Execute, in the kernel the validator was given when it has one."""
+
+    def preprocess(self, nb, resources=None, km=None):  # noqa: D102 (nbconvert's method)
+        return super().preprocess(nb, resources, km=km or self.parent.kernel)
 
 
 class _KeepingValidator(Validator):
     """nbgrader's Validator that keeps the executed notebook for a per-cell report."""
 
+    preprocessors = List([CheckCellMetadata, ClearOutput, _ExecuteIn])
+    kernel = AnyTrait(None, help="an already started kernel manager to run the notebook in")
     executed: NotebookNode | None = None
 
     def _preprocess(self, nb: NotebookNode) -> NotebookNode:
@@ -62,13 +70,15 @@ def _explain(cell: NotebookNode, timeout: int) -> str:
 
 
 def validate_notebook(
-    path: Path, timeout: int = DEFAULT_TIMEOUT
+    path: Path, timeout: int = DEFAULT_TIMEOUT, kernel: object = None
 ) -> tuple[list[CellOutcome], list[str], list[Crash]]:
     """Execute a notebook and check its test cells.
 
     Args:
         path: the notebook.
         timeout: seconds a cell may run.
+        kernel: a kernel manager already started for it (:mod:`autograder.early_kernel`);
+            the caller shuts it down. Default: one is started and shut down here.
     Returns:
         ``(outcomes, problems, crashes)``: one outcome per test cell, problem lines that are
         not a single test (answer cells that raise, edited test cells), and the ungraded
@@ -83,8 +93,8 @@ def validate_notebook(
     except Exception as err:
         raise CourseError(f"{path}: not a readable notebook ({err})") from err
     config = execution_config(timeout)
-    config.Execute.extra_arguments = [NO_PLOTS]
-    validator = _KeepingValidator(config=config)
+    config.Execute.extra_arguments = list(VALIDATE_ARGUMENTS)
+    validator = _KeepingValidator(config=config, kernel=kernel)
     try:
         results = validator.validate(str(path))
     except Exception as err:  # corrupted nbgrader metadata, kernel failures

@@ -357,6 +357,20 @@ def test_validate_reports_a_crashed_ungraded_cell_with_its_likely_cause(course: 
             "may pass") in done.stdout
 
 
+def test_validate_runs_in_a_kernel_started_early_with_a_fresh_namespace(course: Course,
+                                                                        tmp_path: Path):
+    nb = submission(course, square="def square(x):\n    return x * x")
+    nb.cells.append(new_code_cell(
+        "import os, sys\nraise RuntimeError(f\"env={os.environ.get('NBGRADER_VALIDATING')} "
+        "cwd={os.getcwd()} loaded={'torch' in sys.modules} bound={'torch' in dir()}\")"))
+    path = write(nb, tmp_path / f"{LAB}.ipynb")
+    done = autograder("validate", str(path), cwd=course.root)
+    # the kernel imported the labs' modules as it started (before nbgrader was even
+    # imported), in the notebook's folder, as nbgrader's validator would, binding no name
+    assert (f"RuntimeError: env=1 cwd={tmp_path.resolve()} loaded=True bound=False"
+            in done.stdout), done.stdout + done.stderr
+
+
 def test_validate_explains_a_missing_file(tmp_path: Path):
     done = autograder("validate", "nowhere.ipynb", cwd=tmp_path)
     assert done.returncode == 2
