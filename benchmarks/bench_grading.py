@@ -125,14 +125,40 @@ def plain_nbgrader_seconds(course: Course, subs: Path, lab: str, root: Path) -> 
     return seconds
 
 
+#: Seconds ``validate`` of a right lab-00 notebook may take on a quiet machine.
+VALIDATE_TARGET = 5.0
+
+
+def validate_seconds(runs: int = 3, lab: str = LAB) -> float:
+    """Median wall seconds of ``python -m autograder validate`` on a right notebook of
+    ``lab``, as a student runs it (a new process each time: start-up included)."""
+    import statistics
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
+        course, subs = _course(Path(tmp), 1, lab)
+        notebook = subs / "student00" / lab / f"{lab}.ipynb"
+        seconds = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "autograder", "validate",
+                                   str(notebook)], cwd=tmp, capture_output=True, text=True)
+            seconds.append(time.perf_counter() - start)
+            if done.returncode != 0:
+                raise RuntimeError(f"validate failed: {done.stdout[-1000:]}{done.stderr[-1000:]}")
+    return statistics.median(seconds)
+
+
 def against_nbgrader(submissions: int = 8, labs: dict[str, float] = AGAINST_NBGRADER) -> dict:
     """Seconds per submission of plain ``nbgrader autograde`` and of ``grade`` at 1 and 2
     workers, per lab, measured in one run.
 
     Returns:
         ``{lab: {"nbgrader": s, "grade1": s, "grade2": s, "ratio1": grade1 / nbgrader,
-        "target": largest ratio wanted, "speedup2": grade1 / grade2}}`` and ``"load_average"``
-        (1-minute load at the end).
+        "target": largest ratio wanted, "speedup2": grade1 / grade2}}``, ``"validate"``
+        (:func:`validate_seconds` of lab 00) and ``"load_average"`` (1-minute load at the
+        end).
     """
     figures: dict = {}
     for lab, target in labs.items():
@@ -149,6 +175,7 @@ def against_nbgrader(submissions: int = 8, labs: dict[str, float] = AGAINST_NBGR
             figures[lab] = {"nbgrader": per_plain, "grade1": ours[1], "grade2": ours[2],
                             "ratio1": ours[1] / per_plain, "target": target,
                             "speedup2": ours[1] / ours[2]}
+    figures["validate"] = validate_seconds()
     figures["load_average"] = os.getloadavg()[0]
     return figures
 
@@ -171,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         figures = against_nbgrader(args.submissions)
         print(f"{args.submissions} submissions per lab on {os.cpu_count()} cores (load "
               f"average {figures.pop('load_average'):.1f} at the end)")
+        print(f"  validate of {LAB}: {figures.pop('validate'):.2f} s (median of 3, target < "
+              f"{VALIDATE_TARGET:g} s)")
         for lab, f in figures.items():
             print(f"  {lab}: nbgrader autograde {f['nbgrader']:.2f} s per submission; grade "
                   f"--workers 1 {f['grade1']:.2f} s ({f['ratio1']:.2f}x nbgrader, target <= "
