@@ -11,8 +11,8 @@ cells run in the grader on data brought from the kernel), then the gradebook and
 :mod:`autograder.feedback` (hidden tests redacted).
 
 Around it: :mod:`autograder.course` (layout and nbgrader config), :mod:`autograder.release`,
-:mod:`autograder.verify`, :mod:`autograder.validate`, :mod:`autograder.demo` and
-:mod:`autograder.student_mode`.
+:mod:`autograder.verify`, :mod:`autograder.validate` (its kernel started early by
+:mod:`autograder.early_kernel`), :mod:`autograder.demo` and :mod:`autograder.student_mode`.
 """
 
 import sys
