@@ -16,9 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-#: The labs' first imports, loaded as the kernel starts; no name stays bound.
-WARM_LINE = ("import numpy, matplotlib.pyplot, torch, course_lib.grading; "
-             "del numpy, matplotlib, torch, course_lib")
+#: The labs' first imports (most of a kernel's start-up), for any kernel started ahead of
+#: its notebook: this one, and the grader's next-submission kernel
+#: (:class:`autograder.sandbox.WarmKernel`). No name stays bound: the notebook begins in a
+#: fresh kernel's namespace, and one that forgets an import fails as it would for the student.
+#: (An expression whose value is None: no name binds, not even ``_``, and an import that
+#: fails leaves the ones before it loaded and unbound.)
+WARM_IMPORTS = ("[__import__(name) for name in "
+                "('numpy', 'matplotlib.pyplot', 'torch', 'course_lib.grading')].clear()")
 #: Every kernel that validates a notebook gets these arguments: history in memory (what
 #: nbclient gives Python kernels) and no plot drawn (nobody sees them: the report is text).
 VALIDATE_ARGUMENTS = ("--HistoryManager.hist_file=:memory:",
@@ -52,7 +57,7 @@ def start(notebook: Path) -> Any:
 
     km = AsyncKernelManager(kernel_name="python3")
     run_sync(km.start_kernel)(
-        extra_arguments=[*VALIDATE_ARGUMENTS, f"--IPKernelApp.exec_lines={WARM_LINE}"],
+        extra_arguments=[*VALIDATE_ARGUMENTS, f"--IPKernelApp.exec_lines={WARM_IMPORTS}"],
         cwd=str(notebook.resolve().parent), env={**os.environ, **VALIDATE_ENV})
     return km
 

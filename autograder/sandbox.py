@@ -47,6 +47,7 @@ from traitlets import Bool, Integer, Unicode
 
 from autograder import bubblewrap
 from autograder.course import is_autograded_test
+from autograder.early_kernel import WARM_IMPORTS
 
 #: Default per-kernel limits.
 DEFAULT_MEMORY = 4 * 1024**3
@@ -181,22 +182,13 @@ def agent_source() -> str:
     return "\n\n".join(p.read_text() for p in AGENT_SOURCES)
 
 
-#: What a pre-started kernel imports before any submission's code (the labs' setup cells
-#: import these first; importing them takes most of a kernel's start-up).
-WARM_MODULES = ("numpy", "matplotlib", "matplotlib.pyplot", "torch", "course_lib",
-                "course_lib.grading")
-#: Loads them without binding a name: the notebook's namespace stays that of a fresh kernel
-#: (a notebook that forgets an import fails in grading as it would for the student).
-WARM_IMPORTS = f"[__import__(name) for name in {WARM_MODULES!r}]"
-
-
 class WarmKernel:
     """The next submission's kernel, started while the current one is graded.
 
     At most one per grading process: :meth:`prepare` starts a fresh sandboxed kernel with the
     same settings as a running one (same lab's answer-key-free course_lib, same limits), in a
-    private folder of its own, and imports :data:`WARM_MODULES` in it, as a task on the
-    grading loop, so it runs while the current notebook's cells run. The next
+    private folder of its own, and runs :data:`autograder.early_kernel.WARM_IMPORTS` in it,
+    as a task on the grading loop, so it runs while the current notebook's cells run. The next
     :class:`TrustedExecute` takes it (:meth:`take`) when its settings match; otherwise it is
     shut down. A kernel never serves two submissions: no student code has run in a warm one.
     """
