@@ -156,6 +156,16 @@ def build_submissions(root: Path, subs: Path, out: Path, port: int) -> dict[str,
     expect["edited-tests"] = (FULL - PAIRWISE, "edited read-only cell "
                                                "test_pairwise_sq_distances: graded with the "
                                                "original")
+    # another kernel asked for, and every test cell's points raised to 100
+    nb = _answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE)
+    nb.metadata["kernelspec"] = {"name": "no-such-kernel", "display_name": "x",
+                                 "language": "bash"}
+    for cell in nb.cells:
+        if cell.id in POINTS:
+            cell.metadata.nbgrader["points"] = 100
+    _write(nb, home("forged-metadata") / NB)
+    expect["forged-metadata"] = (FULL - PAIRWISE, f"edited read-only cell {', '.join(POINTS)}: "
+                                                  "graded with the original")
     nb = nbformat.from_dict(copy.deepcopy(solved))
     ids = [c.id for c in nb.cells]
     copied = copy.deepcopy(nb.cells[ids.index("pairwise_sq_distances")])
@@ -258,8 +268,8 @@ open({str(subs / 'zz-later' / LAB / NB)!r}, "w").write("{{}}")''')), home("write
     # the next submission's kernel is started while this one runs: it must be out of reach
     _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + _if_works('''
 import glob, os
-mine = os.path.realpath(".")
-found = glob.glob("/tmp/autograder-warm-*")
+mine = os.path.realpath(".")  # a warm kernel's own folder is under /tmp/autograder-warm-*
+found = [f for f in glob.glob("/tmp/autograder-warm-*/*") if os.path.realpath(f) != mine]
 for top in ("/tmp", "/dev/shm", "/var/tmp", "/run"):
     for folder, _, files in os.walk(top):
         if "kernel.json" in files and not os.path.realpath(folder).startswith(mine):
@@ -510,6 +520,7 @@ def run(tmp_path_factory):
 KINDS = [
     "perfect", "untouched", "bad-json", "empty", "not-a-notebook", "nbformat3", "wrong-name",
     "two-notebooks", "missing", "deleted-cells", "reordered", "edited-tests", "pasted-twice",
+    "forged-metadata",
     "endless-loop", "memory-hog", "os-exit", "segfault", "huge-print", "fork-bomb",
     "orphan-process", "kill-grader", "read-solutions", "read-gradebook", "read-classmate",
     "write-package", "write-outputs", "warm-kernel", "zz-later", "shadow-import", "network",
