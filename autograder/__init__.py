@@ -12,7 +12,9 @@ cells run in the grader on data brought from the kernel), then the gradebook and
 
 Around it: :mod:`autograder.course` (layout and nbgrader config), :mod:`autograder.release`,
 :mod:`autograder.verify`, :mod:`autograder.validate` (its kernel started early by
-:mod:`autograder.early_kernel`), :mod:`autograder.demo` and :mod:`autograder.student_mode`.
+:mod:`autograder.early_kernel`), :mod:`autograder.demo`, :mod:`autograder.student_mode` and
+:mod:`autograder.collect` (``nbgrader collect`` with submission times checked against the
+files' ctime).
 """
 
 import sys

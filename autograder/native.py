@@ -45,6 +45,7 @@ def course_config(root: Path) -> Config:
     c.CourseDirectory.source_directory = DEFAULT_SOURCE
     c.CourseDirectory.release_directory = DEFAULT_LABS
     c.TrustedExecute.answer_key_source = str(root / DEFAULT_SOURCE)
+    c.ExchangeFactory.collect = "autograder.collect.CheckedTimeCollect"  # ctime-checked times
     if problem:
         c.Application.log_level = "WARN"
         print(f"course_lib: no grading sandbox here ({problem}); autograde runs student code "
