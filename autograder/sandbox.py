@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellControlSignal, CellTimeoutError, DeadKernelError
@@ -189,8 +190,8 @@ class WarmKernel:
     same settings as a running one (same lab's answer-key-free course_lib, same limits), in a
     private folder of its own, and runs :data:`autograder.early_kernel.WARM_IMPORTS` in it,
     as a task on the grading loop, so it runs while the current notebook's cells run. The next
-    :class:`TrustedExecute` takes it (:meth:`take`) when its settings match; otherwise it is
-    shut down. A kernel never serves two submissions: no student code has run in a warm one.
+    :class:`TrustedExecute` takes it (:meth:`take`), with its client already connected, when
+    its settings match; otherwise it is shut down. A kernel never serves two submissions: no student code has run in a warm one.
     """
 
     _task: asyncio.Task | None = None
@@ -215,7 +216,10 @@ class WarmKernel:
         cls._task = asyncio.ensure_future(cls._start(warm, list(extra_arguments)))
 
     @staticmethod
-    async def _start(km: SandboxedKernelManager, extra_arguments: list[str]):
+    async def _start(km: SandboxedKernelManager,
+                     extra_arguments: list[str]) -> tuple[SandboxedKernelManager, Any]:
+        """Start the kernel, connect a client, run the imports; the client stays connected
+        (handed over with the kernel: a new one would wait for IOPub to fall silent)."""
         await km.start_kernel(extra_arguments=extra_arguments)
         kc = km.client()
         kc.start_channels()
@@ -226,9 +230,10 @@ class WarmKernel:
                 reply = await kc.get_shell_msg(timeout=120)
                 if reply["parent_header"].get("msg_id") == msg_id:
                     break
-        finally:
+        except BaseException:
             kc.stop_channels()
-        return km
+            raise
+        return km, kc
 
     @classmethod
     def _work_root(cls) -> str:
@@ -239,9 +244,9 @@ class WarmKernel:
         return cls._root
 
     @classmethod
-    async def take(cls, key: tuple) -> SandboxedKernelManager | None:
-        """The pending warm kernel (once it has started) when it has settings ``key``, else
-        None; a pending kernel with other settings is shut down."""
+    async def take(cls, key: tuple) -> tuple[SandboxedKernelManager, Any] | None:
+        """The pending warm kernel and its connected client (once it has started) when it
+        has settings ``key``, else None; a pending kernel with other settings is shut down."""
         task, wanted = cls._task, cls._key
         if task is None:
             return None
@@ -250,11 +255,14 @@ class WarmKernel:
             return None
         cls._task, cls._key = None, None
         try:
-            km = await task
+            km, kc = await task
         except Exception as err:  # it could not start: the submission starts its own
             logging.getLogger(__name__).warning("warm kernel failed to start: %s", err)
             return None
-        return km if km.has_kernel else None
+        if not km.has_kernel:
+            kc.stop_channels()
+            return None
+        return km, kc
 
     @classmethod
     def discard(cls) -> None:
@@ -265,9 +273,10 @@ class WarmKernel:
 
         async def stop() -> None:
             try:
-                km = await task
+                km, kc = await task
             except Exception:  # a kernel that did not start has nothing to stop
                 return
+            kc.stop_channels()
             await km.shutdown_kernel(now=True)
 
         cls._stopping.append(asyncio.ensure_future(stop()))
@@ -384,8 +393,12 @@ class TrustedExecute(Execute):
         cells = self.nb.cells
         dead: set[int] = set()
         start, restarts = 0, 0
-        # a kernel started for this submission while the previous one was graded
-        self.km = await WarmKernel.take(WarmKernel.key_of(self.create_kernel_manager()))
+        # a kernel started for this submission while the previous one was graded, with its
+        # client connected and ready
+        warm = await WarmKernel.take(WarmKernel.key_of(self.create_kernel_manager()))
+        if warm is not None:
+            self.km, self.kc = warm
+            self.kc.allow_stdin = False
         while start < len(cells):
             index = start
             try:

@@ -324,8 +324,9 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
 
     async def scenario():
         WarmKernel.prepare(like, ["--HistoryManager.hist_file=:memory:"])
-        km = await WarmKernel.take(WarmKernel.key_of(like))
-        assert km is not None and km.has_kernel
+        km, kc = await WarmKernel.take(WarmKernel.key_of(like))
+        assert km.has_kernel and kc.channels_running  # handed over connected
+        kc.stop_channels()
         cwd, imported, count, bound = await probe(km)
         cold = SandboxedKernelManager(kernel_name="python3", work_root=str(tmp_path / "cold"))
         await cold.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"])
@@ -346,7 +347,7 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
         pending = WarmKernel._task
         other = SandboxedKernelManager(kernel_name="python3", memory_limit=1 << 30)
         assert await WarmKernel.take(WarmKernel.key_of(other)) is None
-        stopped = await pending
+        stopped, _ = await pending
         await asyncio.gather(*WarmKernel._stopping)
         assert not stopped.has_kernel
 
