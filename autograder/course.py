@@ -268,6 +268,10 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
 
+#: The kernel argument that draws a graded notebook's figures without trimming them.
+GRADED_FIGURES = "--InlineBackend.print_figure_kwargs={'bbox_inches': None}"
+
+
 def execution_config(timeout: int = DEFAULT_TIMEOUT) -> Config:
     """How nbgrader runs notebooks (autograde and validate): the per-cell time limit."""
     c = Config()
@@ -279,6 +283,9 @@ def execution_config(timeout: int = DEFAULT_TIMEOUT) -> Config:
     # Once the last cell has run, the kernel is killed rather than asked to shut down and
     # waited for (a second per notebook): everything it had to say has been collected.
     c.Execute.shutdown_kernel = "immediate"
+    # Figures are drawn once, at the size they were made: inline's default trims each one to
+    # its contents (bbox_inches="tight"), which draws it twice, a third of lab 00's run.
+    c.Execute.extra_arguments = [GRADED_FIGURES]
     # Encrypt kernel traffic (CurveZMQ) when libzmq and the kernelspec support it.
     if zmq.has("curve"):
         c.KernelManager.transport_encryption = "auto"

@@ -453,3 +453,48 @@ def test_student_mode_leaves_a_persons_own_nbgrader_config_alone(tmp_path, monke
     assert done[-1].startswith(f"left {own} alone")
     apply_student_mode(level="user", undo=True)
     assert own.read_text() == "c = get_config()\nc.Execute.timeout = 600\n"
+
+
+def _png_size(extra_arguments: list[str]) -> tuple[int, int]:
+    """Width and height of the PNG a kernel started with ``extra_arguments`` shows for a
+    4 x 3 inch figure at 50 dpi whose y label pokes out of the figure's left edge."""
+    import base64
+    import struct
+    import threading
+
+    from jupyter_client.manager import start_new_kernel
+
+    found: list[tuple[int, int]] = []
+
+    def run() -> None:  # a thread of its own: the browser suite keeps a loop in this one
+        km, kc = start_new_kernel(kernel_name="python3", extra_arguments=extra_arguments)
+        try:
+            def keep(msg: dict) -> None:
+                png = msg["content"].get("data", {}).get("image/png")
+                if png:
+                    found.append(struct.unpack(">II", base64.b64decode(png)[16:24]))
+
+            kc.execute_interactive(
+                "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
+                "fig, ax = plt.subplots(figsize=(4, 3), dpi=50)\nax.plot([0, 1])\n"
+                "ax.set_ylabel('a label far to the left', labelpad=80)\nplt.show()",
+                output_hook=keep, timeout=120)
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=180)
+    assert len(found) == 1, f"expected one figure, got {found}"
+    return found[0]
+
+
+def test_graded_kernels_draw_each_figure_once_at_the_size_it_was_made():
+    from autograder.course import execution_config
+
+    graded = list(execution_config().Execute.extra_arguments)
+    # 4 x 3 inches at 50 dpi, label and all, as drawn (once); inline's default trims the
+    # figure to its contents (a second drawing), here wider than the figure itself
+    assert _png_size(graded) == (200, 150)
+    assert _png_size([]) != (200, 150)
