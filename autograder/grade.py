@@ -18,6 +18,7 @@ import csv
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ from autograder.feedback import short_error
 from autograder.intake import load_submission
 from autograder.late import late_penalty
 from autograder.release import generate_release
-from autograder.workers import run_in_workers
+from autograder.workers import Workers
 from course_lib.grading import seed_text
 
 #: grades.csv: ``score`` is what counts (raw score less the late penalty, never below 0), as
@@ -317,8 +318,45 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
     return result
 
 
+@dataclass(frozen=True)
+class KernelAhead:
+    """A worker's first step (picklable): start the kernel its first submission will take,
+    and import what the grader's side of the test cells imports, while the parent is still
+    setting the run up (releases, gradebooks). Settings as in :class:`GradeJob`."""
+
+    source: Path
+    answer_key: Path | None
+    limits: Limits
+    settings: CourseSettings
+
+    def __call__(self) -> None:
+        from autograder.early_kernel import WARM_IMPORTS
+        from autograder.sandbox import TrustedExecute
+
+        with tempfile.TemporaryDirectory(prefix="autograder-ahead-") as tmp:
+            config = nbgrader_config(
+                root=Path(tmp), source=self.source, db_url=sqlite_url(Path(tmp) / "unused.db"),
+                limits=self.limits, answer_key_dir=self.answer_key, settings=self.settings)
+        TrustedExecute(config=config).start_kernel_ahead()
+        # the test cells' imports, here in the grader, in the background as the first
+        # submission comes in (Python's import lock makes its own imports wait for these)
+        threading.Thread(target=exec, args=(WARM_IMPORTS, {}), daemon=True).start()
+
+
 def _worker_died(job: GradeJob, reason: str) -> GradeResult:
     return GradeResult(job.student, job.lab, 0.0, job.max_score, reason, 0.0)
+
+
+def grading_workers(workers: int, ahead: KernelAhead | None = None) -> Workers:
+    """``workers`` grading processes, started now (each starting its first kernel ``ahead``),
+    the cores shared out between them; :meth:`Workers.run` grades jobs on them.
+
+    A worker that dies costs only the submission it was grading: that submission is graded
+    once more by a fresh worker, then recorded with the reason (:mod:`autograder.workers`).
+    """
+    workers = max(1, workers)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    return Workers(grade_one, _worker_died, workers, threads, ahead)
 
 
 def run_jobs(
@@ -326,14 +364,12 @@ def run_jobs(
     workers: int,
     on_done: Callable[[GradeResult, int, int], None] | None = None,
 ) -> list[GradeResult]:
-    """Grade ``jobs`` in ``workers`` worker processes; input order kept.
-
-    A worker that dies costs only the submission it was grading: that submission is graded
-    once more by a fresh worker, then recorded with the reason (:mod:`autograder.workers`).
-    """
-    workers = max(1, min(workers, len(jobs)))
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    return run_in_workers(jobs, grade_one, _worker_died, workers, threads, on_done)
+    """Grade ``jobs`` in ``workers`` worker processes (:func:`grading_workers`); input order
+    kept."""
+    if not jobs:
+        return []
+    with grading_workers(min(workers, len(jobs))) as pool:
+        return pool.run(jobs, on_done)
 
 
 def write_gradebook(
@@ -615,11 +651,17 @@ def grade_submissions(
             "row's status will say so)")
     # With Dask the template gradebook must be where the workers can read it: under --out.
     work = Path(tempfile.mkdtemp(prefix="autograder-", dir=out.resolve() if dask else None))
+    pool = None
     try:
+        keys = {lab: answer_key_for(course, lab, work / "answer-keys" / lab) for lab in labs}
+        if not dask and students and labs:
+            # the workers start now, each with its first submission's kernel, while the
+            # releases and gradebooks below are made
+            pool = grading_workers(min(workers, len(students) * len(labs)), KernelAhead(
+                course.source, keys[labs[0]], limits, course.settings))
         template = work / "template.db"
         generate_release(course, labs, work / "release", sqlite_url(template))
         max_scores = assignment_max_scores(template, course.course_id)
-        keys = {lab: answer_key_for(course, lab, work / "answer-keys" / lab) for lab in labs}
         # one lab after the other, so that each worker's next submission can use the kernel
         # it starts while grading this one (the last ones of a lab start none)
         jobs = [
@@ -639,11 +681,15 @@ def grade_submissions(
         if not db_url.startswith("sqlite"):
             ensure_course_row(db_url, course.course_id)
         generate_release(course, labs, work / "final-release", db_url)
-        if dask:
+        if pool is not None:
+            results = pool.run(jobs, report)
+        elif dask:
             results = run_dask(jobs, dask, db_url, report)
         else:
-            results = run_jobs(jobs, workers, report)
+            results = []
     finally:
+        if pool is not None:
+            pool.close()
         shutil.rmtree(work, ignore_errors=True)
     if dask:
         totals = read_totals(db_url, [(r.student, r.lab) for r in results], course.course_id)

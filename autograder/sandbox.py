@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_event_loop
 from nbclient.exceptions import CellControlSignal, CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbformat.notebooknode import NotebookNode
@@ -188,10 +189,12 @@ class WarmKernel:
 
     At most one per grading process: :meth:`prepare` starts a fresh sandboxed kernel with the
     same settings as a running one (same lab's answer-key-free course_lib, same limits), in a
-    private folder of its own, and runs :data:`autograder.early_kernel.WARM_IMPORTS` in it,
-    as a task on the grading loop, so it runs while the current notebook's cells run. The next
-    :class:`TrustedExecute` takes it (:meth:`take`), with its client already connected, when
-    its settings match; otherwise it is shut down. A kernel never serves two submissions: no student code has run in a warm one.
+    private folder of its own, which runs :data:`autograder.early_kernel.WARM_IMPORTS` as it
+    starts (``IPKernelApp.exec_lines``). Connecting to it is a task on the grading loop, so it
+    runs while the current notebook's cells run. The next :class:`TrustedExecute` takes it
+    (:meth:`take`), with its client already connected, when its settings match; otherwise it
+    is shut down. A kernel never serves two submissions: no student code has run in a warm
+    one.
     """
 
     _task: asyncio.Task | None = None
@@ -206,30 +209,47 @@ class WarmKernel:
                 km.sandbox, km.answer_key_course_lib, km.threads)
 
     @classmethod
-    def prepare(cls, like: SandboxedKernelManager, extra_arguments: list[str]) -> None:
-        """Start a kernel like ``like`` in the background (replacing a pending one)."""
+    def prepare(cls, like: SandboxedKernelManager, extra_arguments: list[str]) -> asyncio.Event:
+        """Start a kernel like ``like`` in the background (replacing a pending one).
+
+        Returns:
+            an event set once the kernel's process has started (it then boots and imports
+            on its own, whether the grading loop runs or not).
+        """
         cls.discard()
         warm = SandboxedKernelManager(config=like.config, kernel_name=like.kernel_name)
         warm.answer_key_course_lib = like.answer_key_course_lib
         warm.work_root = cls._work_root()  # not under the current submission's folder
         cls._key = cls.key_of(warm)
-        cls._task = asyncio.ensure_future(cls._start(warm, list(extra_arguments)))
+        launched = asyncio.Event()
+        arguments = [*extra_arguments, f"--IPKernelApp.exec_lines={WARM_IMPORTS}"]
+        cls._task = asyncio.ensure_future(cls._start(warm, arguments, launched))
+        return launched
+
+    @classmethod
+    def start_ahead(cls, like: SandboxedKernelManager, extra_arguments: list[str]) -> None:
+        """:meth:`prepare`, run until the kernel's process has started: for a grading
+        process about to wait for its first notebook (the grading loop does not run while it
+        waits; the connection is made when it runs again)."""
+        loop = ensure_event_loop()  # the grading loop, made current before any task
+        launched = cls.prepare(like, extra_arguments)
+        task = cls._task
+        assert task is not None
+        loop.run_until_complete(asyncio.wait(
+            [task, asyncio.ensure_future(launched.wait())], return_when=asyncio.FIRST_COMPLETED))
 
     @staticmethod
-    async def _start(km: SandboxedKernelManager,
-                     extra_arguments: list[str]) -> tuple[SandboxedKernelManager, Any]:
-        """Start the kernel, connect a client, run the imports; the client stays connected
-        (handed over with the kernel: a new one would wait for IOPub to fall silent)."""
+    async def _start(km: SandboxedKernelManager, extra_arguments: list[str],
+                     launched: asyncio.Event) -> tuple[SandboxedKernelManager, Any]:
+        """Start the kernel and connect a client, which stays connected (handed over with the
+        kernel: a new one would wait for IOPub to fall silent). The kernel answers once its
+        imports are done."""
         await km.start_kernel(extra_arguments=extra_arguments)
+        launched.set()
         kc = km.client()
         kc.start_channels()
         try:
-            await kc.wait_for_ready(timeout=60)
-            msg_id = kc.execute(WARM_IMPORTS, silent=True, store_history=False)
-            while True:
-                reply = await kc.get_shell_msg(timeout=120)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    break
+            await kc.wait_for_ready(timeout=120)
         except BaseException:
             kc.stop_channels()
             raise
@@ -284,8 +304,6 @@ class WarmKernel:
     @classmethod
     def close(cls) -> None:
         """Shut down a pending warm kernel and wait for it (at the grading process's exit)."""
-        from jupyter_core.utils import ensure_event_loop
-
         cls.discard()
         stopping = [f for f in cls._stopping if not f.done()]
         cls._stopping = []
@@ -405,7 +423,7 @@ class TrustedExecute(Execute):
                 async with self.async_setup_kernel():
                     assert self.kc is not None
                     if self.prestart_next and not restarts:
-                        WarmKernel.prepare(self.km, self.extra_arguments)
+                        WarmKernel.prepare(self.km, self.kernel_arguments())
                     info = await self.async_wait_for_reply(await ensure_async(
                         self.kc.kernel_info()))
                     if info and "language_info" in info["content"]:
@@ -443,6 +461,23 @@ class TrustedExecute(Execute):
             finally:
                 self.km = None
                 self.kc = None
+
+    def kernel_arguments(self) -> list[str]:
+        """The arguments this notebook's kernel starts with (nbclient adds the in-memory
+        history when it starts a kernel itself)."""
+        arguments = list(self.extra_arguments)
+        if self.ipython_hist_file and not any(
+                a.startswith("--HistoryManager.hist_file") for a in arguments):
+            arguments.append(f"--HistoryManager.hist_file={self.ipython_hist_file}")
+        return arguments
+
+    def start_kernel_ahead(self, kernel_name: str = "python3") -> None:
+        """Start the kernel the next notebook graded in this process will take (one for
+        ``kernel_name`` with this configuration), before that notebook is known: a grading
+        worker's first, while the run is still being set up. :meth:`WarmKernel.take` hands
+        it over only if the notebook's kernel has the same settings."""
+        self.kernel_name = kernel_name
+        WarmKernel.start_ahead(self.create_kernel_manager(), self.kernel_arguments())
 
     async def _silent(self, code: str) -> None:
         """Run ``code`` in the kernel without output or history; raise if it fails."""

@@ -4,7 +4,8 @@ The parent hands each worker one job at a time over a pipe and gets the result b
 that dies (killed, out of memory, a crash in a C extension) costs only the job it was grading:
 a fresh worker takes that job once more, and if it dies again the job is recorded as failed
 with the reason. The other jobs, queued or running, go on. Workers are spawned (not forked),
-so that each starts from a clean interpreter.
+so that each starts from a clean interpreter, and can be started before their jobs are ready
+(:class:`Workers`), each preparing for its first job meanwhile.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ Job = TypeVar("Job")
 Result = TypeVar("Result")
 
 
-def _serve(conn: Connection, work: Callable[[Any], Any], threads: int) -> None:
-    """A worker's loop: take a job, send back ``work(job)``, until ``None`` comes."""
+def _serve(conn: Connection, work: Callable[[Any], Any], threads: int,
+           prepare: Callable[[], None] | None) -> None:
+    """A worker's loop: ``prepare()``, then take a job, send back ``work(job)``, until
+    ``None`` comes."""
     from autograder.course import limit_threads
 
     limit_threads(threads)
+    if prepare is not None:
+        prepare()
     while True:
         try:
             job = conn.recv()
@@ -44,9 +49,11 @@ def _death(exitcode: int | None) -> str:
 
 
 class _Worker:
-    def __init__(self, context: Any, work: Callable[[Any], Any], threads: int):
+    def __init__(self, context: Any, work: Callable[[Any], Any], threads: int,
+                 prepare: Callable[[], None] | None):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, work, threads), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, work, threads, prepare),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.job: int | None = None
@@ -62,36 +69,64 @@ class _Worker:
             self.process.join()
 
 
-def run_in_workers(
-    jobs: Sequence[Job],
-    work: Callable[[Job], Result],
-    failed: Callable[[Job, str], Result],
-    workers: int,
-    threads: int = 1,
-    on_done: Callable[[Result, int, int], None] | None = None,
-) -> list[Result]:
-    """``[work(job) for job in jobs]`` in ``workers`` processes; input order kept.
+class Workers:
+    """``workers`` grading processes, started at once, for :meth:`run` to use later.
+
+    Each runs ``prepare()`` as soon as it has started (before its first job: starting what
+    that job will need while the parent still sets the run up), and again in a fresh
+    process that replaces a dead one. Use as a context manager: the processes stop at exit.
 
     Args:
-        jobs: picklable jobs.
         work: a picklable (module-level) function that never raises for a bad job.
         failed: builds the result of a job whose worker died twice, given the reason.
         workers: processes at once.
         threads: BLAS/OpenMP threads per worker.
-        on_done: called with each result, the count done and the total.
+        prepare: a picklable callable run first in every worker (None: nothing).
     """
-    context = multiprocessing.get_context("spawn")
-    results: list[Result | None] = [None] * len(jobs)
-    queue = list(range(len(jobs)))[::-1]
-    tries = [0] * len(jobs)
-    pool: list[_Worker] = []
-    done = 0
-    try:
+
+    def __init__(self, work: Callable[[Job], Result], failed: Callable[[Job, str], Result],
+                 workers: int, threads: int = 1, prepare: Callable[[], None] | None = None):
+        self.work, self.failed, self.threads, self.prepare = work, failed, threads, prepare
+        self.context = multiprocessing.get_context("spawn")
+        self.pool = [self._spawn() for _ in range(max(1, workers))]
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self.context, self.work, self.threads, self.prepare)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every worker (each finishes the job it has, if any)."""
+        for worker in self.pool:
+            worker.stop()
+        self.pool = []
+
+    def run(self, jobs: Sequence[Job],
+            on_done: Callable[[Result, int, int], None] | None = None) -> list[Result]:
+        """``[work(job) for job in jobs]`` on the workers; input order kept.
+
+        A worker that dies costs only the job it had: a fresh worker takes that job once
+        more, and if it dies again the job's result is ``failed(job, reason)``.
+
+        Args:
+            jobs: picklable jobs.
+            on_done: called with each result, the count done and the total.
+        """
+        results: list[Result | None] = [None] * len(jobs)
+        queue = list(range(len(jobs)))[::-1]
+        tries = [0] * len(jobs)
+        pool = self.pool
+        workers = len(pool)
+        done = 0
         while done < len(jobs):
             while queue and len([w for w in pool if w.job is not None]) < workers:
                 idle = next((w for w in pool if w.job is None), None)
                 if idle is None:
-                    idle = _Worker(context, work, threads)
+                    idle = self._spawn()
                     pool.append(idle)
                 i = queue.pop()
                 tries[i] += 1
@@ -122,12 +157,10 @@ def run_in_workers(
                     if tries[i] < 2:
                         queue.append(i)
                     else:
-                        results[i] = failed(jobs[i], f"the grading process {reason} twice; "
-                                                     "not graded")
+                        results[i] = self.failed(jobs[i], f"the grading process {reason} "
+                                                          "twice; not graded")
                         done += 1
                         if on_done:
                             on_done(results[i], done, len(jobs))
-    finally:
-        for worker in pool:
-            worker.stop()
-    return [r for r in results if r is not None]
+        return [r for r in results if r is not None]
+

@@ -58,7 +58,8 @@ def build_tiny_course(root: Path) -> Course:
     """solutions/tiny/tiny.ipynb under ``root``, released into labs/."""
     cells = [
         new_markdown_cell("# A tiny lab", id="intro"),
-        new_code_cell("import sys\nimport time\n\nprint(sys.prefix)", id="setup",
+        new_code_cell("import sys\nimport time\n\nprint(sys.prefix)\n"
+                      "print('torch' in sys.modules)", id="setup",
                       metadata=_meta("locked", "setup")),
         _answer("double", "x", "return 2 * x"),
         _test("double", 2, 'assert double(2) == 4, "double(2) should be 4"',
@@ -248,7 +249,18 @@ def test_grading_kernel_runs_in_this_environment(graded):
     out, _ = graded
     nb = nbformat.read(out / "autograded" / "alice" / LAB / f"{LAB}.ipynb", as_version=4)
     setup = next(c for c in nb.cells if c.id == "setup")
-    assert setup.outputs[0]["text"].strip() == sys.prefix
+    assert setup.outputs[0]["text"].splitlines()[0] == sys.prefix
+
+
+def test_a_workers_first_submission_takes_the_kernel_it_started_while_the_run_was_set_up(
+        graded):
+    out, _ = graded
+    # alice's is the run's first submission, so no notebook before hers started it: her
+    # kernel had the labs' imports loaded (a kernel started cold has not: the tiny lab
+    # imports none of them)
+    nb = nbformat.read(out / "autograded" / "alice" / LAB / f"{LAB}.ipynb", as_version=4)
+    setup = next(c for c in nb.cells if c.id == "setup")
+    assert setup.outputs[0]["text"].splitlines()[1] == "True"
 
 
 # --- feedback preprocessor ------------------------------------------------------------------

@@ -7,6 +7,7 @@ course_lib; a sandboxed kernel sees no course, no network, and cannot outlive it
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -26,7 +27,7 @@ from autograder import answer_key, bubblewrap
 from autograder.proxy import KernelSession, ProtocolError, Remote
 from autograder.trusted import free_names
 from autograder.wire import Decoder, Encoder, WireError, receive, send
-from autograder.workers import run_in_workers
+from autograder.workers import Workers
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -163,9 +164,32 @@ def _job_failed(n: int, reason: str) -> str:
 
 
 def test_a_killed_worker_costs_only_its_job_which_is_retried_once():
-    results = run_in_workers([1, 2, 3, 4, 5], _job, _job_failed, workers=2)
+    with Workers(_job, _job_failed, workers=2) as pool:
+        results = pool.run([1, 2, 3, 4, 5])
     assert results == [10, 20, "3: the grading process was killed by SIGKILL twice; not "
                                "graded", 40, 50]
+
+
+def _mark_prepared(folder: str) -> None:
+    Path(folder, str(os.getpid())).touch()
+
+
+def _job_after_prepare(folder: str, n: int) -> tuple[int, bool]:
+    prepared = Path(folder, str(os.getpid())).exists()
+    if n == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n * 10, prepared
+
+
+def test_every_worker_prepares_before_its_first_job_replacements_included(tmp_path):
+    with Workers(functools.partial(_job_after_prepare, str(tmp_path)), _job_failed, workers=2,
+                 prepare=functools.partial(_mark_prepared, str(tmp_path))) as pool:
+        results = pool.run([1, 2, 3, 4, 5])
+    assert [r if isinstance(r, str) else r[0] for r in results] == [
+        10, 20, "3: the grading process was killed by SIGKILL twice; not graded", 40, 50]
+    assert all(r[1] for r in results if not isinstance(r, str))  # prepared first
+    # two workers, and at least the fresh one that took job 3 again after the first died
+    assert len(list(tmp_path.iterdir())) >= 3
 
 
 # --- answer key ----------------------------------------------------------------------------
