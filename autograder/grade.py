@@ -683,24 +683,26 @@ def grade_submissions(
         generate_release(course, labs, work / "final-release", db_url)
         if pool is not None:
             results = pool.run(jobs, report)
+            pool.finish()  # the workers shut their last kernels down as the gradebook is written
         elif dask:
             results = run_dask(jobs, dask, db_url, report)
         else:
             results = []
+        if dask:
+            totals = read_totals(db_url, [(r.student, r.lab) for r in results],
+                                 course.course_id)
+        else:
+            totals = write_gradebook(db_url, results, settings=course.settings)
+        results.sort(key=lambda r: (r.student, r.lab))
+        for r in results:
+            r.score = totals[(r.student, r.lab)]
+        write_grades_csv(out / "grades.csv", db_url, course.course_id, out)
+        write_summary(results, out)
+        return results
     finally:
         if pool is not None:
             pool.close()
         shutil.rmtree(work, ignore_errors=True)
-    if dask:
-        totals = read_totals(db_url, [(r.student, r.lab) for r in results], course.course_id)
-    else:
-        totals = write_gradebook(db_url, results, settings=course.settings)
-    results.sort(key=lambda r: (r.student, r.lab))
-    for r in results:
-        r.score = totals[(r.student, r.lab)]
-    write_grades_csv(out / "grades.csv", db_url, course.course_id, out)
-    write_summary(results, out)
-    return results
 
 
 def summarize(results: Sequence[GradeResult]) -> list[dict]:

@@ -58,11 +58,14 @@ class _Worker:
         child.close()
         self.job: int | None = None
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         try:
             self.conn.send(None)
         except OSError:
             pass
+
+    def wait(self) -> None:
+        """Wait for the process to exit after :meth:`ask_to_stop` (killed after 10 s)."""
         self.process.join(timeout=10)
         if self.process.is_alive():
             self.process.kill()
@@ -89,6 +92,7 @@ class Workers:
         self.work, self.failed, self.threads, self.prepare = work, failed, threads, prepare
         self.context = multiprocessing.get_context("spawn")
         self.pool = [self._spawn() for _ in range(max(1, workers))]
+        self.finished = False
 
     def _spawn(self) -> _Worker:
         return _Worker(self.context, self.work, self.threads, self.prepare)
@@ -99,10 +103,19 @@ class Workers:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def finish(self) -> None:
+        """Tell every worker to stop once it has finished the job it has, if any, without
+        waiting for it: :meth:`close` then waits."""
+        if not self.finished:
+            self.finished = True
+            for worker in self.pool:
+                worker.ask_to_stop()
+
     def close(self) -> None:
-        """Stop every worker (each finishes the job it has, if any)."""
+        """Stop every worker (each finishes the job it has, if any) and wait for it."""
+        self.finish()
         for worker in self.pool:
-            worker.stop()
+            worker.wait()
         self.pool = []
 
     def run(self, jobs: Sequence[Job],
