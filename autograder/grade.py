@@ -152,6 +152,10 @@ _EVENTS = (
 )
 
 
+#: Cells a status names before "and N more".
+CELLS_NAMED = 5
+
+
 def _notes_from_autograded(nb: nbformat.NotebookNode, timeout: int) -> list[str]:
     """Unusual events worth a status: limits hit, kernel deaths, tampering, cells put back."""
     notes = []
@@ -170,7 +174,9 @@ def _notes_from_autograded(nb: nbformat.NotebookNode, timeout: int) -> list[str]
                for o in cell.get("outputs", []))
     ]
     if cut:
-        notes.append(f"output cut in cell {', '.join(cut)} (over the size limit)")
+        named = ", ".join(cut[:CELLS_NAMED]) + (f" and {len(cut) - CELLS_NAMED} more"
+                                                if len(cut) > CELLS_NAMED else "")
+        notes.append(f"output cut in cell {named} (over the size limit)")
     restored = [
         _cell_label(cell, i) for i, cell in enumerate(nb.cells)
         if "was missing from the submission" in cell.source.split("\n", 1)[0]

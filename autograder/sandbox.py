@@ -13,7 +13,8 @@
     (:mod:`autograder.trusted`), its hidden inputs seeded from the course, lab, test and
     student; the student's names are proxies into the kernel that bring back data only;
     every other cell runs in the kernel, in notebook order;
-  - an output cap per cell (``max_output_bytes``; the rest is dropped with a note);
+  - an output cap per cell (``max_output_bytes``; the rest is dropped with a note), and one
+    for the whole notebook (:data:`NOTEBOOK_FACTOR` times as much);
   - dead-kernel recovery: when the kernel dies (``os._exit``, a segfault, killed for memory)
     or stops answering, the cell gets an error output that says so, a fresh kernel is
     started, the answer and setup cells before it run again quietly, and grading goes on with
@@ -58,6 +59,10 @@ DEFAULT_FILE_SIZE = 1024**3
 DEFAULT_PROCESSES = 64
 #: Rich outputs (plots, HTML) of a cell may take this many times the text output cap.
 RICH_FACTOR = 20
+#: All of a notebook's outputs together may take this many times the text output cap (20 MB
+#: by default; lab 05's own, figures and all, take about 2 MB): a submission of thousands of
+#: cells, each under its own cap, would otherwise fill the grader's memory and disk.
+NOTEBOOK_FACTOR = 200
 #: Seconds the grader waits for the kernel to pick up a test cell's connection.
 CONNECT_TIMEOUT = 60
 #: Seconds between two looks whether the kernel's agent has connected for a test cell: the
@@ -376,19 +381,27 @@ class TrustedExecute(Execute):
             cap = self.max_output_bytes * (RICH_FACTOR if rich else 1)
             used = self._output_used.get(key, 0)
             size = len(json.dumps(msg.get("content", {}), default=str))
-            if used + size > cap:
+            notebook_full = self._output_total + size > self.max_output_bytes * NOTEBOOK_FACTOR
+            if used + size > cap or notebook_full:
                 self._output_dropped[cell_index] = self._output_dropped.get(cell_index, 0) + size
+                if notebook_full:
+                    self._notebook_full.add(cell_index)
                 return None
             self._output_used[key] = used + size
+            self._output_total += size
         return super().output(outs, msg, display_id, cell_index)
 
     def _note_dropped(self, cell: NotebookNode, index: int) -> None:
         dropped = self._output_dropped.pop(index, 0)
         if dropped:
+            limit = (f"the notebook's outputs together passed "
+                     f"{self.max_output_bytes * NOTEBOOK_FACTOR} bytes"
+                     if index in self._notebook_full
+                     else f"{self.max_output_bytes} bytes of text")
             cell.outputs.append(NotebookNode(
                 output_type="stream", name="stdout",
-                text=f"\n[autograder: output over the limit ({self.max_output_bytes} bytes of "
-                     f"text); {dropped} more bytes dropped]\n"))
+                text=f"\n[autograder: output over the limit ({limit}); {dropped} more bytes "
+                     "dropped]\n"))
 
     # --- execution --------------------------------------------------------------------------
 
@@ -408,6 +421,8 @@ class TrustedExecute(Execute):
     async def _async_run_all(self) -> None:
         self._output_used: dict[tuple[int, bool], int] = {}
         self._output_dropped: dict[int, int] = {}
+        self._output_total = 0
+        self._notebook_full: set[int] = set()
         cells = self.nb.cells
         dead: set[int] = set()
         start, restarts = 0, 0

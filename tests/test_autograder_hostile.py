@@ -43,6 +43,8 @@ TIMEOUT = 20
 
 POINTS = automatic_points(nbformat.read(REPO / "solutions" / LAB / NB, as_version=4))
 FULL = sum(POINTS.values())
+#: The output-flood submission: cells of its own, each showing an image of this many bytes.
+FLOOD_CELLS, FLOOD_BYTES = 30, 1_900_000
 PAIRWISE, SOFTMAX, AUTOGRAD = (POINTS[f"test_{name}"] for name in
                                ("pairwise_sq_distances", "stable_softmax", "autograd_gradient"))
 MARKER = "hostile-marker-7f3a"  # in the command line of every process an attack starts
@@ -197,6 +199,16 @@ def build_submissions(root: Path, subs: Path, out: Path, port: int) -> dict[str,
     _write(_answer(solved, "stable_softmax", "print('spam ' * 1_000_000)", keep=True),
            home("huge-print") / NB)
     expect["huge-print"] = (FULL, "output cut in cell stable_softmax (over the size limit)")
+    # 30 cells of its own, each showing a 1.9 MB image (under the per-cell cap for plots):
+    # 57 MB in all; the notebook's cap (20 MB) keeps the first 10 (#37-#46, after the lab's 35
+    # cells and their own plots) and cuts the other 20
+    nb = nbformat.from_dict(copy.deepcopy(solved))
+    nb.cells.append(nbformat.v4.new_code_cell(f'_flood = "A" * {FLOOD_BYTES}'))
+    nb.cells.extend(nbformat.v4.new_code_cell('display({"image/png": _flood}, raw=True)')
+                    for _ in range(FLOOD_CELLS))
+    _write(nb, home("output-flood") / NB)
+    expect["output-flood"] = (FULL, "output cut in cell #47, #48, #49, #50, #51 and 15 more "
+                                    "(over the size limit)")
     _write(_answer(solved, "pairwise_sq_distances", f'''
 import subprocess
 children = []
@@ -521,7 +533,8 @@ KINDS = [
     "perfect", "untouched", "bad-json", "empty", "not-a-notebook", "nbformat3", "wrong-name",
     "two-notebooks", "missing", "deleted-cells", "reordered", "edited-tests", "pasted-twice",
     "forged-metadata",
-    "endless-loop", "memory-hog", "os-exit", "segfault", "huge-print", "fork-bomb",
+    "endless-loop", "memory-hog", "os-exit", "segfault", "huge-print", "output-flood",
+    "fork-bomb",
     "orphan-process", "kill-grader", "read-solutions", "read-gradebook", "read-classmate",
     "write-package", "write-outputs", "warm-kernel", "zz-later", "shadow-import", "network",
     "environment",
@@ -611,6 +624,19 @@ def test_huge_output_is_cut_in_the_feedback(run):
     nb = nbformat.read(run["out"] / "autograded" / "huge-print" / LAB / NB, as_version=4)
     text = sum(len(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
     assert text < 400_000
+
+
+def test_a_flood_of_outputs_over_many_cells_is_cut_for_the_whole_notebook(run):
+    autograded = run["out"] / "autograded" / "output-flood" / LAB / NB
+    feedback = run["out"] / "feedback" / "output-flood" / LAB / f"{LAB}.html"
+    # 57 MB of images shown; the notebook keeps at most its 20 MB cap (and the notes)
+    assert autograded.stat().st_size < 21_000_000
+    assert feedback.stat().st_size < 22_000_000
+    nb = nbformat.read(autograded, as_version=4)
+    shown = [c for c in nb.cells[-FLOOD_CELLS:] if any("data" in o for o in c.outputs)]
+    assert len(shown) == 10
+    assert "the notebook's outputs together passed 20000000 bytes" in "".join(
+        o.get("text", "") for o in nb.cells[-1].outputs)
 
 
 def test_spreadsheet_formulas_and_control_characters_are_escaped(run):
