@@ -193,9 +193,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--submissions", type=int, default=8)
     parser.add_argument("--against-nbgrader", action="store_true",
                         help="compare with plain nbgrader autograde on labs 00 and 05")
+    parser.add_argument("--labs", nargs="+", choices=sorted(AGAINST_NBGRADER),
+                        default=sorted(AGAINST_NBGRADER),
+                        help="with --against-nbgrader: the labs to compare [default: both]")
     args = parser.parse_args(argv)
     if args.against_nbgrader:
-        figures = against_nbgrader(args.submissions)
+        figures = against_nbgrader(args.submissions,
+                                   {lab: AGAINST_NBGRADER[lab] for lab in args.labs})
         print(f"{args.submissions} submissions per lab on {os.cpu_count()} cores (load "
               f"average {figures.pop('load_average'):.1f} at the end)")
         print(f"  validate of {LAB}: {figures.pop('validate'):.2f} s (median of 3, target < "
