@@ -119,8 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="memory (address space) one kernel may use, e.g. 4G; 0: no limit "
                         "[default: 4G]")
     p.add_argument("--max-output", type=_size, default=DEFAULT_MAX_OUTPUT, metavar="SIZE",
-                   help="text one cell may print while graded; the rest is dropped "
-                        "[default: %(default)s bytes]")
+                   help="text one cell may print while graded (plots 20x, the whole "
+                        "notebook 200x); the rest is dropped [default: %(default)s bytes]")
     p.add_argument("--processes", type=_positive_int, default=DEFAULT_PROCESSES, metavar="N",
                    help="processes and threads one kernel may run at once "
                         "[default: %(default)s]")
