@@ -10,6 +10,7 @@ so that each starts from a clean interpreter, and can be started before their jo
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import signal
 from collections.abc import Callable, Sequence
@@ -28,7 +29,11 @@ def _serve(conn: Connection, work: Callable[[Any], Any], threads: int,
 
     limit_threads(threads)
     if prepare is not None:
-        prepare()
+        try:
+            prepare()
+        except Exception as err:  # a head start only: the jobs run without it
+            logging.getLogger(__name__).warning("worker: could not prepare (%s: %s); going on "
+                                                "without", type(err).__name__, err)
     while True:
         try:
             job = conn.recv()
@@ -144,7 +149,10 @@ class Workers:
                 i = queue.pop()
                 tries[i] += 1
                 idle.job = i
-                idle.conn.send(jobs[i])
+                try:
+                    idle.conn.send(jobs[i])
+                except OSError:  # it died before its first job: handled with the deaths below
+                    pass
             busy = [w for w in pool if w.job is not None]
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
             for worker in busy:

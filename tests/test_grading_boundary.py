@@ -192,6 +192,30 @@ def test_every_worker_prepares_before_its_first_job_replacements_included(tmp_pa
     assert len(list(tmp_path.iterdir())) >= 3
 
 
+def _prepare_fails() -> None:
+    raise RuntimeError("no kernel today")
+
+
+def _first_prepare_dies(folder: str) -> None:
+    try:  # only the first worker to get here
+        os.close(os.open(os.path.join(folder, "first"), os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return
+    os._exit(7)
+
+
+def test_a_worker_that_cannot_prepare_still_does_its_jobs():
+    with Workers(_job, _job_failed, workers=2, prepare=_prepare_fails) as pool:
+        assert pool.run([1, 2, 4]) == [10, 20, 40]
+
+
+def test_a_worker_that_dies_before_its_first_job_costs_no_job(tmp_path):
+    with Workers(_job, _job_failed, workers=2,
+                 prepare=functools.partial(_first_prepare_dies, str(tmp_path))) as pool:
+        assert pool.run([1, 2, 4, 5]) == [10, 20, 40, 50]
+    assert (tmp_path / "first").exists()
+
+
 # --- answer key ----------------------------------------------------------------------------
 
 
