@@ -476,6 +476,33 @@ class TrustedExecute(Execute):
             finally:
                 self.km = None
                 self.kc = None
+        self._hold_notebook_to_its_cap()
+
+    def _hold_notebook_to_its_cap(self) -> None:
+        """The notebook's cap, once more on what it holds at the end: nbclient also writes
+        outputs without :meth:`output` (an ``update_display_data`` rewrites every output of
+        its display id in place, and widgets' state goes into the metadata). Outputs are kept
+        in order while they fit; the rest are dropped with the note."""
+        if not self.max_output_bytes:
+            return
+        cap, total = self.max_output_bytes * NOTEBOOK_FACTOR, 0
+        self._output_dropped.clear()  # left only by quiet replays, whose outputs are gone
+        for index, cell in enumerate(self.nb.cells):
+            kept = []
+            for out in cell.get("outputs", []):
+                size = len(json.dumps(out, default=str))
+                if total + size > cap:
+                    self._output_dropped[index] = self._output_dropped.get(index, 0) + size
+                    self._notebook_full.add(index)
+                    continue
+                total += size
+                kept.append(out)
+            if index in self._output_dropped:
+                cell.outputs = kept
+                self._note_dropped(cell, index)
+        widgets = self.nb.metadata.get("widgets")
+        if widgets is not None and total + len(json.dumps(widgets, default=str)) > cap:
+            del self.nb.metadata["widgets"]
 
     def kernel_arguments(self) -> list[str]:
         """The arguments this notebook's kernel starts with (nbclient adds the in-memory

@@ -209,6 +209,16 @@ def build_submissions(root: Path, subs: Path, out: Path, port: int) -> dict[str,
     _write(nb, home("output-flood") / NB)
     expect["output-flood"] = (FULL, "output cut in cell #47, #48, #49, #50, #51 and 15 more "
                                     "(over the size limit)")
+    # the same 57 MB without passing the per-cell cap: 30 small outputs of one display id,
+    # then one update that rewrites all of them with a 1.9 MB image (nbclient applies display
+    # updates without its output hook)
+    nb = nbformat.from_dict(copy.deepcopy(solved))
+    nb.cells.append(nbformat.v4.new_code_cell(f"""from IPython.display import update_display
+for _ in range({FLOOD_CELLS}):
+    display({{"text/plain": "small"}}, raw=True, display_id="flood")
+update_display({{"image/png": "A" * {FLOOD_BYTES}}}, raw=True, display_id="flood")"""))
+    _write(nb, home("display-update") / NB)
+    expect["display-update"] = (FULL, "output cut in cell #36 (over the size limit)")
     _write(_answer(solved, "pairwise_sq_distances", f'''
 import subprocess
 children = []
@@ -534,7 +544,7 @@ KINDS = [
     "two-notebooks", "missing", "deleted-cells", "reordered", "edited-tests", "pasted-twice",
     "forged-metadata",
     "endless-loop", "memory-hog", "os-exit", "segfault", "huge-print", "output-flood",
-    "fork-bomb",
+    "display-update", "fork-bomb",
     "orphan-process", "kill-grader", "read-solutions", "read-gradebook", "read-classmate",
     "write-package", "write-outputs", "warm-kernel", "zz-later", "shadow-import", "network",
     "environment",
@@ -626,17 +636,29 @@ def test_huge_output_is_cut_in_the_feedback(run):
     assert text < 400_000
 
 
-def test_a_flood_of_outputs_over_many_cells_is_cut_for_the_whole_notebook(run):
-    autograded = run["out"] / "autograded" / "output-flood" / LAB / NB
-    feedback = run["out"] / "feedback" / "output-flood" / LAB / f"{LAB}.html"
-    # 57 MB of images shown; the notebook keeps at most its 20 MB cap (and the notes)
+def _flood_kept(run, student: str) -> nbformat.NotebookNode:
+    """``student``'s autograded notebook, checked to hold at most the notebook's 20 MB cap
+    (and the notes) of the 57 MB of images it showed, in the notebook and its feedback."""
+    autograded = run["out"] / "autograded" / student / LAB / NB
+    feedback = run["out"] / "feedback" / student / LAB / f"{LAB}.html"
     assert autograded.stat().st_size < 21_000_000
     assert feedback.stat().st_size < 22_000_000
-    nb = nbformat.read(autograded, as_version=4)
+    return nbformat.read(autograded, as_version=4)
+
+
+def test_a_flood_of_outputs_over_many_cells_is_cut_for_the_whole_notebook(run):
+    nb = _flood_kept(run, "output-flood")
     shown = [c for c in nb.cells[-FLOOD_CELLS:] if any("data" in o for o in c.outputs)]
     assert len(shown) == 10
     assert "the notebook's outputs together passed 20000000 bytes" in "".join(
         o.get("text", "") for o in nb.cells[-1].outputs)
+
+
+def test_a_display_update_that_rewrites_many_outputs_is_cut_for_the_whole_notebook(run):
+    nb = _flood_kept(run, "display-update")
+    images = [o for o in nb.cells[-1].outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 10
+    assert "the notebook's outputs together passed 20000000 bytes" in nb.cells[-1].outputs[-1].text
 
 
 def test_spreadsheet_formulas_and_control_characters_are_escaped(run):
