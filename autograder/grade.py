@@ -339,10 +339,10 @@ class KernelAhead:
         from autograder.early_kernel import WARM_IMPORTS
         from autograder.sandbox import TrustedExecute
 
-        with tempfile.TemporaryDirectory(prefix="autograder-ahead-") as tmp:
-            config = nbgrader_config(
-                root=Path(tmp), source=self.source, db_url=sqlite_url(Path(tmp) / "unused.db"),
-                limits=self.limits, answer_key_dir=self.answer_key, settings=self.settings)
+        # the kernel's settings only: no course folder or gradebook is opened
+        config = nbgrader_config(root=Path(tempfile.gettempdir()), source=self.source,
+                                 db_url="sqlite://", limits=self.limits,
+                                 answer_key_dir=self.answer_key, settings=self.settings)
         TrustedExecute(config=config).start_kernel_ahead()
         # the test cells' imports, here in the grader, in the background as the first
         # submission comes in (Python's import lock makes its own imports wait for these)
