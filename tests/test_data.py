@@ -28,6 +28,25 @@ def test_load_digits_splits_are_stratified_standardised_and_reproducible():
     assert images.X_train.min() == 0 and images.X_train.max() == 1
 
 
+def test_load_digits_reads_the_same_digits_as_scikit_learn_without_importing_it():
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    pixels, labels = data._digits_pixels_and_labels()
+    bunch = sklearn_digits()
+    np.testing.assert_array_equal(pixels, bunch.data)
+    np.testing.assert_array_equal(labels, bunch.target)
+    assert pixels.dtype == np.float64 and labels.dtype == np.int64
+    # a lab's kernel that loads the digits does not pay for importing scikit-learn
+    code = ("import sys; from course_lib.data import load_digits; load_digits(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize("make,n", [
     (lambda rng: data.make_spirals(50, 3, rng=rng), 150),
     (lambda rng: data.make_moons(120, rng=rng), 120),
