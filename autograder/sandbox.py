@@ -208,10 +208,12 @@ class WarmKernel:
     _root: str | None = None
 
     @staticmethod
-    def key_of(km: SandboxedKernelManager) -> tuple:
-        """The settings a warm kernel must share with the kernel it replaces."""
+    def key_of(km: SandboxedKernelManager, arguments: list[str]) -> tuple:
+        """The settings a warm kernel must share with the kernel it replaces: its manager's
+        and its command line's (``arguments``)."""
         return (km.kernel_name, km.memory_limit, km.file_size_limit, km.process_limit,
-                km.sandbox, km.answer_key_course_lib, km.threads)
+                km.sandbox, km.answer_key_course_lib, km.threads, km.transport_encryption,
+                tuple(arguments))
 
     @classmethod
     def prepare(cls, like: SandboxedKernelManager, extra_arguments: list[str]) -> asyncio.Event:
@@ -225,7 +227,7 @@ class WarmKernel:
         warm = SandboxedKernelManager(config=like.config, kernel_name=like.kernel_name)
         warm.answer_key_course_lib = like.answer_key_course_lib
         warm.work_root = cls._work_root()  # not under the current submission's folder
-        cls._key = cls.key_of(warm)
+        cls._key = cls.key_of(warm, extra_arguments)
         launched = asyncio.Event()
         arguments = [*extra_arguments, f"--IPKernelApp.exec_lines={WARM_IMPORTS}"]
         cls._task = asyncio.ensure_future(cls._start(warm, arguments, launched))
@@ -428,7 +430,8 @@ class TrustedExecute(Execute):
         start, restarts = 0, 0
         # a kernel started for this submission while the previous one was graded, with its
         # client connected and ready
-        warm = await WarmKernel.take(WarmKernel.key_of(self.create_kernel_manager()))
+        warm = await WarmKernel.take(WarmKernel.key_of(self.create_kernel_manager(),
+                                                       self.kernel_arguments()))
         if warm is not None:
             self.km, self.kc = warm
             self.kc.allow_stdin = False

@@ -351,6 +351,7 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
 
     from autograder.sandbox import SandboxedKernelManager, WarmKernel
 
+    memory = ["--HistoryManager.hist_file=:memory:"]
     like = SandboxedKernelManager(kernel_name="python3", work_root=str(tmp_path / "current"))
 
     async def probe(km) -> list[str]:
@@ -371,13 +372,13 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
         return out[0].split()
 
     async def scenario():
-        WarmKernel.prepare(like, ["--HistoryManager.hist_file=:memory:"])
-        km, kc = await WarmKernel.take(WarmKernel.key_of(like))
+        WarmKernel.prepare(like, memory)
+        km, kc = await WarmKernel.take(WarmKernel.key_of(like, memory))
         assert km.has_kernel and kc.channels_running  # handed over connected
         kc.stop_channels()
         cwd, imported, count, bound = await probe(km)
         cold = SandboxedKernelManager(kernel_name="python3", work_root=str(tmp_path / "cold"))
-        await cold.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        await cold.start_kernel(extra_arguments=memory)
         cold_cwd, cold_imported, cold_count, cold_bound = await probe(cold)
         await cold.shutdown_kernel(now=True)
         # its own private folder, not the current submission's; the imports done (a cold
@@ -387,17 +388,19 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
         assert (imported, cold_imported) == ("True", "False")
         assert count == cold_count
         assert bound == cold_bound == "False"  # loaded, not bound: a fresh kernel's namespace
-        assert await WarmKernel.take(WarmKernel.key_of(like)) is None  # taken only once
+        assert await WarmKernel.take(WarmKernel.key_of(like, memory)) is None  # taken once
         await km.shutdown_kernel(now=True)
         assert not Path(cwd).exists()
-        # a warm kernel for other settings is not taken: it is shut down
-        WarmKernel.prepare(like, [])
-        pending = WarmKernel._task
+        # a warm kernel for other settings (its manager's, or its command line's) is not
+        # taken: it is shut down
         other = SandboxedKernelManager(kernel_name="python3", memory_limit=1 << 30)
-        assert await WarmKernel.take(WarmKernel.key_of(other)) is None
-        stopped, _ = await pending
-        await asyncio.gather(*WarmKernel._stopping)
-        assert not stopped.has_kernel
+        for key in (WarmKernel.key_of(other, []), WarmKernel.key_of(like, memory)):
+            WarmKernel.prepare(like, [])
+            pending = WarmKernel._task
+            assert await WarmKernel.take(key) is None
+            stopped, _ = await pending
+            await asyncio.gather(*WarmKernel._stopping)
+            assert not stopped.has_kernel
 
     # a thread and a loop of their own: the browser suite's Playwright keeps a loop running
     # in this one
