@@ -11,6 +11,7 @@ to the exception type and its message, e.g. ``AssertionError: softmax on (2, 3) 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import Any
 
 import jinja2
@@ -83,6 +84,56 @@ class SanitizeStudentContent(SanitizeHTML):
         return super().preprocess_cell(cell, resources, cell_index)
 
 
+class _Remembered:
+    """Text made from keys, kept for the process up to ``limit`` characters in all (the
+    least recently used goes first; a value over a sixteenth of the limit is not kept)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._values: OrderedDict[tuple, str] = OrderedDict()
+        self._size = 0
+
+    def get(self, key: tuple) -> str | None:
+        value = self._values.get(key)
+        if value is not None:
+            self._values.move_to_end(key)
+        return value
+
+    def put(self, key: tuple, value: str) -> None:
+        if len(value) > self.limit // 16 or key in self._values:
+            return
+        self._values[key] = value
+        self._size += len(value)
+        while self._size > self.limit:
+            _, oldest = self._values.popitem(last=False)
+            self._size -= len(oldest)
+
+
+#: Characters of highlighted code a grading process keeps (a lab's code cells: about 0.2 MB).
+HIGHLIGHTS_KEPT = 8_000_000
+_HIGHLIGHTED = _Remembered(HIGHLIGHTS_KEPT)
+
+
+class RememberedHighlight(Highlight2HTML):
+    """nbconvert's code highlighting, with each result kept for the process.
+
+    Most code cells of a lab read the same in every submission (only the answers differ),
+    and pygments' lexer is most of a feedback page's export (0.25 of 0.42 CPU-s on lab 00).
+    The key is all the HTML depends on: the source, the language (the cell's
+    ``magics_language`` included) and the formatter's options.
+    """
+
+    def __call__(self, source: str, language: str | None = None,
+                 metadata: dict | None = None) -> str:
+        key = (source, language or self.pygments_lexer, (metadata or {}).get("magics_language"),
+               repr(sorted(self.extra_formatter_options.items())))
+        html = _HIGHLIGHTED.get(key)
+        if html is None:
+            html = super().__call__(source, language, metadata)
+            _HIGHLIGHTED.put(key, html)
+        return html
+
+
 class _CompiledTemplates(BytecodeCache):
     """Compiled Jinja templates kept in memory for the process (keyed by name and source)."""
 
@@ -108,8 +159,9 @@ class FeedbackHTMLExporter(HTMLExporter):
     alternative text and JupyterLab-template cells a tab stop, and writes it out again: on a
     lab's feedback page that pass is two thirds of the export (the page holds every plot).
     The feedback template is nbgrader's classic one (no JupyterLab cells), so the alt text is
-    all it needs; it is added here with one substitution. Compiled templates are kept for
-    the process, since a grading worker exports one page per submission. The page's content
+    all it needs; it is added here with one substitution. Compiled templates and highlighted
+    code (:class:`RememberedHighlight`) are kept for the process, since a grading worker
+    exports one page per submission. The page's content
     is the same; its sanitising is done before (:class:`SanitizeStudentContent` and
     ``sanitize_html``), not by this pass.
     """
@@ -127,7 +179,7 @@ class FeedbackHTMLExporter(HTMLExporter):
         lexer = language.get("pygments_lexer", language.get("name"))
         resources = self._init_resources(resources)
         self.register_filter("highlight_code", self.filters.get(
-            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            "highlight_code", RememberedHighlight(pygments_lexer=lexer, parent=self)))
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(
             notebook_metadata=self._nb_metadata, parent=self, resources=resources))
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)

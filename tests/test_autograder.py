@@ -332,6 +332,37 @@ def test_feedback_export_matches_nbconvert_and_gives_every_image_alt_text():
     assert again == ours  # a second exporter (compiled templates reused) writes the same page
 
 
+def test_remembered_highlighting_is_nbconverts_and_keyed_on_all_it_depends_on():
+    from nbconvert.filters.highlight import Highlight2HTML
+
+    from autograder.feedback import RememberedHighlight
+
+    plain = Highlight2HTML(pygments_lexer="ipython3")
+    remembered = RememberedHighlight(pygments_lexer="ipython3")
+    cases = [("x = f(1)  # one\n", None, {}),
+             ("x = f(1)  # one\n", None, {"magics_language": "bash"}),
+             ("x = f(1)  # one\n", "python", {"execution": {"started": "now"}}),
+             ("x = f(2)  # two\n", None, {"execution": {"started": "later"}})]
+    first = [remembered(*case) for case in cases]
+    assert first == [plain(*case) for case in cases]
+    assert len(set(first)) == 4  # each depends on what differs (not on other metadata)
+    assert [remembered(*case) for case in cases] == first  # served from memory: the same
+
+
+def test_remembered_values_stay_under_their_limit_least_recently_used_first_out():
+    from autograder.feedback import _Remembered
+
+    kept = _Remembered(limit=160)  # values of up to 10 characters are kept
+    kept.put(("too long",), "x" * 11)
+    assert kept.get(("too long",)) is None
+    for i in range(16):
+        kept.put((i,), f"{i:010d}")
+    assert kept.get((0,)) == "0000000000"  # now the most recently used
+    kept.put((16,), "s" * 10)  # over 160 characters: the least recently used (1) goes
+    assert kept.get((1,)) is None and kept.get((0,)) is not None
+    assert kept.get((16,)) == "s" * 10 and kept.get((15,)) == f"{15:010d}"
+
+
 def test_validate_passes_a_right_notebook(course: Course, tmp_path: Path):
     path = write(submission(course), tmp_path / f"{LAB}.ipynb")
     done = autograder("validate", str(path), cwd=tmp_path)
