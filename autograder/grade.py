@@ -14,7 +14,9 @@ A submission that cannot be graded (missing, not JSON, kernel died) still gets a
 
 from __future__ import annotations
 
+import ast
 import csv
+import importlib
 import os
 import shutil
 import tempfile
@@ -43,6 +45,7 @@ from autograder.course import (
     captured_nbgrader_log,
     course_directory,
     first_error,
+    is_autograded_test,
     nbgrader_config,
     scripts_on_path,
     sqlite_url,
@@ -324,19 +327,47 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
     return result
 
 
+def test_cell_imports(notebook: nbformat.NotebookNode) -> tuple[str, ...]:
+    """The modules a lab's autograded test cells import (absolute imports, first use first):
+    what the grader loads to run them. A cell that does not parse is skipped."""
+    names: dict[str, None] = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or not is_autograded_test(cell):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(dict.fromkeys(alias.name for alias in node.names))
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names[node.module] = None
+    return tuple(names)
+
+
+def _import_quietly(names: Sequence[str]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the test cell that imports it will say so
+            pass
+
+
 @dataclass(frozen=True)
 class KernelAhead:
     """A worker's first step (picklable): start the kernel its first submission will take,
-    and import what the grader's side of the test cells imports, while the parent is still
-    setting the run up (releases, gradebooks). Settings as in :class:`GradeJob`."""
+    and import what the grader's side of the test cells imports (``test_imports``:
+    :func:`test_cell_imports`), while the parent is still setting the run up (releases,
+    gradebooks). Settings as in :class:`GradeJob`."""
 
     source: Path
     answer_key: Path | None
     limits: Limits
     settings: CourseSettings
+    test_imports: tuple[str, ...] = ()
 
     def __call__(self) -> None:
-        from autograder.early_kernel import WARM_IMPORTS
         from autograder.sandbox import TrustedExecute
 
         # the kernel's settings only: no course folder or gradebook is opened
@@ -344,9 +375,9 @@ class KernelAhead:
                                  db_url="sqlite://", limits=self.limits,
                                  answer_key_dir=self.answer_key, settings=self.settings)
         TrustedExecute(config=config).start_kernel_ahead()
-        # the test cells' imports, here in the grader, in the background as the first
-        # submission comes in (Python's import lock makes its own imports wait for these)
-        threading.Thread(target=exec, args=(WARM_IMPORTS, {}), daemon=True).start()
+        # in the background as the first submission comes in (Python's import lock makes the
+        # test cells' own imports wait for these)
+        threading.Thread(target=_import_quietly, args=(self.test_imports,), daemon=True).start()
 
 
 def _worker_died(job: GradeJob, reason: str) -> GradeResult:
@@ -663,8 +694,10 @@ def grade_submissions(
         if not dask and students and labs:
             # the workers start now, each with its first submission's kernel, while the
             # releases and gradebooks below are made
+            first = nbformat.read(course.source_notebook(labs[0]), as_version=4)
             pool = grading_workers(min(workers, len(students) * len(labs)), KernelAhead(
-                course.source, keys[labs[0]], limits, course.settings))
+                course.source, keys[labs[0]], limits, course.settings,
+                test_cell_imports(first)))
         template = work / "template.db"
         generate_release(course, labs, work / "release", sqlite_url(template))
         max_scores = assignment_max_scores(template, course.course_id)

@@ -332,6 +332,27 @@ def test_feedback_export_matches_nbconvert_and_gives_every_image_alt_text():
     assert again == ours  # a second exporter (compiled templates reused) writes the same page
 
 
+def test_the_grader_loads_ahead_what_the_labs_test_cells_import_and_nothing_else():
+    from autograder.grade import test_cell_imports
+
+    def test_cell(source: str, grade_id: str) -> nbformat.NotebookNode:
+        cell = new_code_cell(source)
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
+                                     "grade_id": grade_id, "points": 1}
+        return cell
+
+    nb = new_notebook(cells=[
+        new_code_cell("import matplotlib.pyplot as plt\nimport pandas"),  # not a test cell
+        test_cell("import numpy as np\nfrom course_lib.grading import check_close\n"
+                  "def f():\n    import torch.nn.functional as F", "test_a"),
+        test_cell("from . import here\nimport numpy, json\nfrom course_lib.grading import x",
+                  "test_b"),
+        test_cell("import this is not python", "test_c"),
+    ])
+    assert test_cell_imports(nb) == ("numpy", "course_lib.grading", "torch.nn.functional",
+                                     "json")
+
+
 def test_remembered_highlighting_is_nbconverts_and_keyed_on_all_it_depends_on():
     from nbconvert.filters.highlight import Highlight2HTML
 
