@@ -9,13 +9,15 @@ sandbox's cost. :func:`grading_throughput` returns the figures for ``make bench`
 
 ``--against-nbgrader`` grades the same N submissions of lab 00 and of lab 05 with plain
 ``nbgrader autograde`` (nbgrader's default configuration: no sandbox, tests in the kernel,
-no feedback, one notebook after the other) and with ``grade`` at 1 and 2 workers (sandbox,
-trusted test cells, feedback), in one run: :func:`against_nbgrader`.
+no feedback, one notebook after the other) and with ``python -m autograder grade`` at 1 and 2
+workers (sandbox, trusted test cells, feedback), in one run, each timed as a command from its
+start to its exit: :func:`against_nbgrader`.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import resource
 import shutil
@@ -125,6 +127,33 @@ def plain_nbgrader_seconds(course: Course, subs: Path, lab: str, root: Path) -> 
     return seconds
 
 
+def grade_command_seconds(course: Course, subs: Path, lab: str, out: Path,
+                          workers: int) -> float:
+    """Wall seconds of one ``python -m autograder grade`` of ``lab`` over every submission in
+    ``subs`` with ``workers`` workers (sandbox, trusted test cells, feedback: the defaults),
+    timed as plain nbgrader is, from the command's start (its own imports included) to its
+    exit. Every submission must earn full marks (but for the written answers, which wait
+    for a person)."""
+    import csv
+    import subprocess
+    import sys
+
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", str(subs), "--source", str(course.source),
+         "--out", str(out), "--workers", str(workers),
+         "--assignment", lab], cwd=course.root, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"grade failed: {done.stdout[-1000:]}{done.stderr[-2000:]}")
+    with open(out / "grades.csv", newline="") as rows:
+        short = [row for row in csv.DictReader(rows) if row["status"] != "ok" or float(
+            row["score"]) + float(row["manual_pending"]) != float(row["max_score"])]
+    if short:
+        raise RuntimeError(f"benchmark submissions did not grade right: {short[0]}")
+    return seconds
+
+
 #: Seconds ``validate`` of a right lab-00 notebook may take on a quiet machine.
 VALIDATE_TARGET = 5.0
 
@@ -156,28 +185,44 @@ def against_nbgrader(submissions: int = 8, labs: dict[str, float] = AGAINST_NBGR
 
     Returns:
         ``{lab: {"nbgrader": s, "grade1": s, "grade2": s, "ratio1": grade1 / nbgrader,
-        "target": largest ratio wanted, "speedup2": grade1 / grade2}}``, ``"validate"``
-        (:func:`validate_seconds` of lab 00) and ``"load_average"`` (1-minute load at the
-        end).
+        "target": largest ratio wanted, "speedup2": grade1 / grade2, "cpu": {"nbgrader":
+        CPU s, "grade1": ..., "grade2": ...}}}`` (CPU seconds per submission of the whole
+        machine while each ran: kernels in their sandboxes included; None where
+        ``/proc/stat`` is missing), ``"validate"`` (:func:`validate_seconds` of lab 00),
+        and ``"load_average"`` (1-minute load at the end).
     """
     figures: dict = {}
     for lab, target in labs.items():
         with tempfile.TemporaryDirectory(prefix="bench-vs-nbgrader-") as tmp:
             course, subs = _course(Path(tmp) / "course", submissions, lab)
-            plain = plain_nbgrader_seconds(course, subs, lab, Path(tmp) / "plain")
-            ours = {}
+            runs = {"nbgrader": functools.partial(plain_nbgrader_seconds, course, subs, lab,
+                                                  Path(tmp) / "plain")}
             for n in (1, 2):
-                start = time.perf_counter()
-                grade_submissions(course, subs, Path(tmp) / f"out{n}", workers=n,
-                                  progress=None, assignments=[lab])
-                ours[n] = (time.perf_counter() - start) / submissions
-            per_plain = plain / submissions
-            figures[lab] = {"nbgrader": per_plain, "grade1": ours[1], "grade2": ours[2],
-                            "ratio1": ours[1] / per_plain, "target": target,
-                            "speedup2": ours[1] / ours[2]}
+                runs[f"grade{n}"] = functools.partial(grade_command_seconds, course, subs, lab,
+                                                      Path(tmp) / f"out{n}", n)
+            seconds, cpu = {}, {}
+            for name, run in runs.items():
+                busy = _machine_busy_seconds()
+                seconds[name] = run() / submissions
+                after = _machine_busy_seconds()
+                cpu[name] = None if busy is None or after is None else (after - busy) / submissions
+            figures[lab] = {**seconds, "ratio1": seconds["grade1"] / seconds["nbgrader"],
+                            "target": target, "speedup2": seconds["grade1"] / seconds["grade2"],
+                            "cpu": cpu}
     figures["validate"] = validate_seconds()
     figures["load_average"] = os.getloadavg()[0]
     return figures
+
+
+def _machine_busy_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (``/proc/stat``: all but idle
+    and I/O wait), or None without ``/proc/stat``."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu_seconds() -> float:
@@ -205,10 +250,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  validate of {LAB}: {figures.pop('validate'):.2f} s (median of 3, target < "
               f"{VALIDATE_TARGET:g} s)")
         for lab, f in figures.items():
-            print(f"  {lab}: nbgrader autograde {f['nbgrader']:.2f} s per submission; grade "
-                  f"--workers 1 {f['grade1']:.2f} s ({f['ratio1']:.2f}x nbgrader, target <= "
-                  f"{f['target']}x); --workers 2 {f['grade2']:.2f} s (speed-up "
-                  f"{f['speedup2']:.2f}x, target >= 1.7x)")
+            cpu = {k: "" if v is None else f", {v:.2f} CPU s" for k, v in f["cpu"].items()}
+            print(f"  {lab}: nbgrader autograde {f['nbgrader']:.2f} s per submission"
+                  f"{cpu['nbgrader']}; grade --workers 1 {f['grade1']:.2f} s{cpu['grade1']} "
+                  f"({f['ratio1']:.2f}x nbgrader, target <= {f['target']}x); --workers 2 "
+                  f"{f['grade2']:.2f} s{cpu['grade2']} (speed-up {f['speedup2']:.2f}x, target "
+                  ">= 1.7x)")
         return 0
     figures = grading_throughput(args.submissions)
     print(f"grading {figures['submissions']} submissions of {LAB} on {figures['cores']} cores "
