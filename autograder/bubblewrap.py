@@ -95,8 +95,13 @@ def bwrap_args(
     return args
 
 
+#: The variables that set BLAS/OpenMP thread counts.
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
 def kernel_env(work: str, threads: str | None = None) -> dict[str, str]:
-    """The environment of a grading kernel: nothing from the grader but thread counts."""
+    """The environment of a grading kernel: nothing from the grader but thread counts
+    (``threads`` each, else the grader's own)."""
     env = {
         "HOME": work,
         "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin",
@@ -109,9 +114,8 @@ def kernel_env(work: str, threads: str | None = None) -> dict[str, str]:
         "COURSE_LIB_GRADING": "1",  # demos may do less work (course_lib.grading.in_grading_kernel)
         "TMPDIR": "/tmp",
     }
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        value = os.environ.get(var) or (threads if var.endswith("NUM_THREADS") else None)
+    for var in (*THREAD_VARS, "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        value = (threads if var in THREAD_VARS else None) or os.environ.get(var)
         if value:
             env[var] = value
     return env

@@ -33,6 +33,7 @@ from nbgrader.preprocessors import GetGrades
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
+from autograder.bubblewrap import THREAD_VARS
 from autograder.crashes import ExplainCrashes
 from autograder.feedback import (
     FeedbackHTMLExporter,
@@ -401,7 +402,7 @@ def _sandbox_config(
     c.SandboxedKernelManager.answer_key_course_lib = str(answer_key_dir or "") \
         if limits.trusted else ""
     c.SandboxedKernelManager.work_root = str(work_root or "")
-    c.SandboxedKernelManager.threads = os.environ.get("OMP_NUM_THREADS", "")
+    c.SandboxedKernelManager.threads = os.environ.get(KERNEL_THREADS, "")
 
 
 def course_directory(config: Config, assignment: str, student: str = ".") -> CourseDirectory:
@@ -448,7 +449,17 @@ def first_error(messages: Sequence[str]) -> str:
     return lines[-1] if lines else "unknown error"
 
 
+#: Where a grading worker keeps its kernels' share of the cores (threads per kernel).
+KERNEL_THREADS = "AUTOGRADER_KERNEL_THREADS"
+
+
 def limit_threads(threads: int) -> None:
-    """Cap BLAS/OpenMP threads of kernels started from this process (parallel grading)."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(var, str(max(1, threads)))
+    """Share the cores out in a grading worker: each kernel it starts gets ``threads``
+    BLAS/OpenMP threads (or the grader's ``OMP_NUM_THREADS``, when set), and its own work (the
+    trusted test cells, on small arrays) runs on one: a thread pool whose threads wait for
+    busy cores costs more than it saves (torch's ``max_pool2d`` on a small input took 1-2.6 ms
+    with two threads beside a running kernel, 15 us with one)."""
+    os.environ.setdefault(KERNEL_THREADS,
+                          os.environ.get("OMP_NUM_THREADS") or str(max(1, threads)))
+    for var in THREAD_VARS:
+        os.environ[var] = "1"

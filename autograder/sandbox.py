@@ -124,6 +124,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.ip = os.path.join(self.work_dir, ".k", "s")
         self.connection_file = os.path.join(self.work_dir, ".k", "kernel.json")
         kw["cwd"] = self.work_dir
+        if self.threads and not self.sandbox:  # the grader's own thread counts are not its
+            kw["env"] = {**(kw.get("env") or os.environ),
+                         **dict.fromkeys(bubblewrap.THREAD_VARS, self.threads)}
         # what the kernel prints outside cells never reaches the grader's terminal
         kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         kw["stdin"] = subprocess.DEVNULL

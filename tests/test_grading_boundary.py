@@ -192,6 +192,66 @@ def test_every_worker_prepares_before_its_first_job_replacements_included(tmp_pa
     assert len(list(tmp_path.iterdir())) >= 3
 
 
+def _thread_counts(_: int) -> tuple[str, str, str, str]:
+    from autograder.course import KERNEL_THREADS
+
+    return (os.environ["OMP_NUM_THREADS"], os.environ["MKL_NUM_THREADS"],
+            os.environ["OPENBLAS_NUM_THREADS"], os.environ[KERNEL_THREADS])
+
+
+def test_a_worker_computes_on_one_thread_and_keeps_its_kernels_share(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    with Workers(_thread_counts, _job_failed, workers=1, threads=3) as pool:
+        assert pool.run([0]) == [("1", "1", "1", "3")]
+    monkeypatch.setenv("OMP_NUM_THREADS", "5")  # the instructor's own choice, for the kernels
+    with Workers(_thread_counts, _job_failed, workers=1, threads=3) as pool:
+        assert pool.run([0]) == [("1", "1", "1", "5")]
+
+
+def test_a_grading_kernel_gets_its_share_of_threads_not_the_graders_one(monkeypatch, tmp_path):
+    import asyncio
+
+    from autograder.sandbox import SandboxedKernelManager
+
+    for var in bubblewrap.THREAD_VARS:  # a grading worker's own setting
+        monkeypatch.setenv(var, "1")
+    sandboxes = [False] + ([True] if bubblewrap.sandbox_problem() is None else [])
+
+    async def threads_seen(sandbox: bool) -> str:
+        km = SandboxedKernelManager(kernel_name="python3", sandbox=sandbox, threads="3",
+                                    work_root=str(tmp_path))
+        await km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+            kc.execute("import os\nprint(*(os.environ.get(v) for v in ('OMP_NUM_THREADS', "
+                       "'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS')))")
+            while True:
+                msg = await kc.get_iopub_msg(timeout=60)
+                if msg["msg_type"] == "stream":
+                    return msg["content"]["text"].strip()
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    seen: list[str] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:  # a loop of its own (the browser suite keeps one running in this thread)
+        try:
+            seen.extend(asyncio.run(threads_seen(sandbox)) for sandbox in sandboxes)
+        except BaseException as err:
+            failure.append(err)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=300)
+    if failure:
+        raise failure[0]
+    assert seen == ["3 3 3"] * len(sandboxes)
+
+
 def _prepare_fails() -> None:
     raise RuntimeError("no kernel today")
 
