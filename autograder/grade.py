@@ -14,7 +14,6 @@ A submission that cannot be graded (missing, not JSON, kernel died) still gets a
 
 from __future__ import annotations
 
-import ast
 import csv
 import importlib
 import os
@@ -45,7 +44,6 @@ from autograder.course import (
     captured_nbgrader_log,
     course_directory,
     first_error,
-    is_autograded_test,
     nbgrader_config,
     scripts_on_path,
     sqlite_url,
@@ -54,6 +52,7 @@ from autograder.feedback import short_error
 from autograder.intake import load_submission
 from autograder.late import late_penalty
 from autograder.release import generate_release
+from autograder.trusted import test_cell_imports
 from autograder.workers import Workers
 from course_lib.grading import seed_text
 
@@ -325,25 +324,6 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
                 result.feedback = str(target)
     result.seconds = time.perf_counter() - start
     return result
-
-
-def test_cell_imports(notebook: nbformat.NotebookNode) -> tuple[str, ...]:
-    """The modules a lab's autograded test cells import (absolute imports, first use first):
-    what the grader loads to run them. A cell that does not parse is skipped."""
-    names: dict[str, None] = {}
-    for cell in notebook.cells:
-        if cell.cell_type != "code" or not is_autograded_test(cell):
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(dict.fromkeys(alias.name for alias in node.names))
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names[node.module] = None
-    return tuple(names)
 
 
 def _import_quietly(names: Sequence[str]) -> None:

@@ -23,6 +23,9 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from nbformat import NotebookNode
+
+from autograder.course import is_autograded_test
 from autograder.proxy import KernelLost, KernelSession, Remote
 
 #: Top-level modules a test may name without importing them (the grader imports its own).
@@ -72,6 +75,25 @@ def free_names(source: str) -> list[str]:
 
     visit(top, True)
     return wanted
+
+
+def test_cell_imports(notebook: NotebookNode) -> tuple[str, ...]:
+    """The modules a lab's autograded test cells import (absolute imports, first use first):
+    what the grader loads to run them. A cell that does not parse is skipped."""
+    names: dict[str, None] = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or not is_autograded_test(cell):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(dict.fromkeys(alias.name for alias in node.names))
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names[node.module] = None
+    return tuple(names)
 
 
 def _grader_module(remote: Remote, session: KernelSession) -> Any:

@@ -333,7 +333,7 @@ def test_feedback_export_matches_nbconvert_and_gives_every_image_alt_text():
 
 
 def test_the_grader_loads_ahead_what_the_labs_test_cells_import_and_nothing_else():
-    from autograder.grade import test_cell_imports
+    from autograder.trusted import test_cell_imports
 
     def test_cell(source: str, grade_id: str) -> nbformat.NotebookNode:
         cell = new_code_cell(source)
