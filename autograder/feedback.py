@@ -125,7 +125,10 @@ class RememberedHighlight(Highlight2HTML):
 
     def __call__(self, source: str, language: str | None = None,
                  metadata: dict | None = None) -> str:
-        key = (source, language or self.pygments_lexer, (metadata or {}).get("magics_language"),
+        magics = (metadata or {}).get("magics_language")
+        if not isinstance(magics, str):  # a student's metadata: only a lexer's name counts
+            magics, metadata = None, {}
+        key = (source, language or self.pygments_lexer, magics,
                repr(sorted(self.extra_formatter_options.items())))
         html = _HIGHLIGHTED.get(key)
         if html is None:

@@ -11,6 +11,8 @@ there is none) and a list of notes for the ``status`` column:
 * nbformat 3 is converted to 4 (said in the status);
 * cells of the lab (answer, test and locked cells, known by their ``grade_id``) that were
   moved are put back in the lab's order, each with the student's own cells that followed it;
+* metadata of the wrong type (``tags`` that is not a list, ...) is dropped (noted), rather
+  than nbgrader refusing the whole notebook;
 * a cell pasted twice (the same ``grade_id``) is graded once: later copies lose their
   nbgrader metadata and run as the student's own code (noted);
 * deleted answer cells and edited read-only cells (nbgrader grades the original) are noted;
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
+from nbformat.validator import iter_validate
 from nbgrader import utils
 
 
@@ -103,6 +106,33 @@ def read_notebook(path: Path) -> tuple[NotebookNode | None, str, str]:
         return None, "", f"invalid notebook ({reason})"
     note = f"converted from nbformat {major} to 4" if isinstance(major, int) and major < 4 else ""
     return nb, note, ""
+
+
+#: Most metadata entries dropped from one notebook (each costs one validation pass).
+MAX_METADATA_REPAIRS = 200
+
+
+def drop_invalid_metadata(nb: NotebookNode) -> list[str]:
+    """Drop the metadata entries (the notebook's or a cell's) that the nbformat schema
+    rejects, e.g. ``tags`` that is not a list: nbgrader refuses a whole notebook for one, and
+    the grader needs none of them (nbgrader's own metadata is checked against the lab's).
+    Returns the names of the entries dropped, in the order found."""
+    dropped: list[str] = []
+    for _ in range(MAX_METADATA_REPAIRS):
+        error = next(iter_validate(nb), None)
+        if error is None:
+            break
+        path = list(error.absolute_path)
+        if len(path) >= 2 and path[0] == "metadata" and path[1] in nb.metadata:
+            del nb.metadata[path[1]]
+            dropped.append(str(path[1]))
+        elif len(path) >= 4 and path[0] == "cells" and path[2] == "metadata" and \
+                path[3] in nb.cells[path[1]].metadata:
+            del nb.cells[path[1]].metadata[path[3]]
+            dropped.append(str(path[3]))
+        else:  # not metadata: nbgrader says what is wrong
+            break
+    return dropped
 
 
 def _grade_id(cell: NotebookNode) -> str | None:
@@ -207,6 +237,10 @@ def load_submission(
     if note:
         notes.append(note)
 
+    dropped = drop_invalid_metadata(nb)
+    if dropped:
+        notes.append(f"metadata the notebook format does not allow dropped "
+                     f"({', '.join(sorted(set(dropped)))}; {len(dropped)} entries)")
     duplicated = drop_duplicates(nb)
     if duplicated:
         notes.append(f"cell {', '.join(duplicated)} pasted twice: graded once (the copy "

@@ -368,6 +368,8 @@ def test_remembered_highlighting_is_nbconverts_and_keyed_on_all_it_depends_on():
     assert first == [plain(*case) for case in cases]
     assert len(set(first)) == 4  # each depends on what differs (not on other metadata)
     assert [remembered(*case) for case in cases] == first  # served from memory: the same
+    # a student's magics_language that is not a lexer's name is ignored (nbconvert crashes)
+    assert remembered("y = 2\n", None, {"magics_language": ["bash"]}) == plain("y = 2\n")
 
 
 def test_remembered_values_stay_under_their_limit_least_recently_used_first_out():

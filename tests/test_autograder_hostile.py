@@ -449,6 +449,17 @@ display(SVG('<svg xmlns="http://www.w3.org/2000/svg"><script>alert("svg")</scrip
                  keep=True)
     _write(nb, home("script-injection") / NB)
     expect["script-injection"] = (FULL, "ok")
+    # the student who edits cell metadata the feedback export reads: a list where the
+    # highlighter wants a lexer's name, a dict for tags; the feedback page must still come
+    nb = nbformat.from_dict(copy.deepcopy(solved))
+    code_cells = sum(cell.cell_type == "code" for cell in nb.cells)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.metadata.update({"magics_language": ["bash"], "tags": {"a": 1},
+                                  "jupyter": "hidden", "collapsed": [1]})
+    _write(nb, home("bad-metadata") / NB)
+    expect["bad-metadata"] = (FULL, "metadata the notebook format does not allow dropped "
+                                    f"(collapsed, jupyter, tags; {3 * code_cells} entries)")
     return expect
 
 
@@ -551,7 +562,7 @@ KINDS = [
     "symlink", "too-big", "reference-import", "reference-getattr", "reference-code",
     "custom-exc", "swap-checks", "gradebook-trigger", "always-equal", "zero-inputs",
     "remove-agent",
-    "fake-agent", "patch-libraries", "script-injection", *NAMES,
+    "fake-agent", "patch-libraries", "script-injection", "bad-metadata", *NAMES,
 ]
 
 
@@ -626,6 +637,11 @@ def test_feedback_carries_no_script_from_the_student(run):
     assert "<iframe" not in html.lower()
     assert not re.search(r"(href|src)\s*=\s*[\"']?\s*javascript:", html, flags=re.I)
     assert "<svg" not in html.lower()
+
+
+def test_cell_metadata_of_the_wrong_type_still_gets_a_feedback_page(run):
+    html = (run["out"] / "feedback" / "bad-metadata" / LAB / f"{LAB}.html").read_text()
+    assert "pairwise_sq_distances" in html and "magics_language" not in html
 
 
 def test_huge_output_is_cut_in_the_feedback(run):
