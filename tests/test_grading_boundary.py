@@ -15,6 +15,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -170,26 +171,33 @@ def test_a_killed_worker_costs_only_its_job_which_is_retried_once():
                                "graded", 40, 50]
 
 
+_PREPARED_HERE: list[str] = []  # this process's own mark, set by _mark_prepared
+
+
 def _mark_prepared(folder: str) -> None:
-    Path(folder, str(os.getpid())).touch()
+    """Leave one new file per call (a name no other process can take, whatever its pid: a
+    replacement worker may be given a dead one's pid) and remember it in this process."""
+    handle, name = tempfile.mkstemp(dir=folder, prefix="prepared-")
+    os.close(handle)
+    _PREPARED_HERE.append(name)
 
 
-def _job_after_prepare(folder: str, n: int) -> tuple[int, bool]:
-    prepared = Path(folder, str(os.getpid())).exists()
+def _job_after_prepare(n: int) -> tuple[int, bool]:
+    prepared = bool(_PREPARED_HERE)
     if n == 3:
         os.kill(os.getpid(), signal.SIGKILL)
     return n * 10, prepared
 
 
 def test_every_worker_prepares_before_its_first_job_replacements_included(tmp_path):
-    with Workers(functools.partial(_job_after_prepare, str(tmp_path)), _job_failed, workers=2,
+    with Workers(_job_after_prepare, _job_failed, workers=2,
                  prepare=functools.partial(_mark_prepared, str(tmp_path))) as pool:
         results = pool.run([1, 2, 3, 4, 5])
     assert [r if isinstance(r, str) else r[0] for r in results] == [
         10, 20, "3: the grading process was killed by SIGKILL twice; not graded", 40, 50]
     assert all(r[1] for r in results if not isinstance(r, str))  # prepared first
-    # two workers, and at least the fresh one that took job 3 again after the first died
-    assert len(list(tmp_path.iterdir())) >= 3
+    # two workers, and at least one fresh one: two deaths leave at most one of the first two
+    assert len(list(tmp_path.glob("prepared-*"))) >= 3
 
 
 def _thread_counts(_: int) -> tuple[str, str, str, str]:
