@@ -48,6 +48,7 @@ from autograder.course import (
     scripts_on_path,
     sqlite_url,
 )
+from autograder.early_kernel import DEFAULT_KERNEL_IMPORTS, kernel_imports
 from autograder.feedback import short_error
 from autograder.intake import load_submission
 from autograder.late import late_penalty
@@ -269,6 +270,7 @@ def _grade_one(job: GradeJob, start: float) -> GradeResult:
         )
         config.TrustedExecute.student = job.student  # seeds use the real id
         config.TrustedExecute.prestart_next = job.prestart
+        config.TrustedExecute.kernel_imports = list(kernel_imports(source_nb.metadata))
         coursedir = course_directory(config, job.lab, student_id)
         with captured_nbgrader_log() as log:
             try:
@@ -339,13 +341,15 @@ class KernelAhead:
     """A worker's first step (picklable): start the kernel its first submission will take,
     and import what the grader's side of the test cells imports (``test_imports``:
     :func:`test_cell_imports`), while the parent is still setting the run up (releases,
-    gradebooks). Settings as in :class:`GradeJob`."""
+    gradebooks). The kernel imports ``kernel_imports`` (the first lab's
+    :func:`~autograder.early_kernel.kernel_imports`). Settings as in :class:`GradeJob`."""
 
     source: Path
     answer_key: Path | None
     limits: Limits
     settings: CourseSettings
     test_imports: tuple[str, ...] = ()
+    kernel_imports: tuple[str, ...] = DEFAULT_KERNEL_IMPORTS
 
     def __call__(self) -> None:
         from autograder.sandbox import TrustedExecute
@@ -354,6 +358,7 @@ class KernelAhead:
         config = nbgrader_config(root=Path(tempfile.gettempdir()), source=self.source,
                                  db_url="sqlite://", limits=self.limits,
                                  answer_key_dir=self.answer_key, settings=self.settings)
+        config.TrustedExecute.kernel_imports = list(self.kernel_imports)
         TrustedExecute(config=config).start_kernel_ahead()
         # in the background as the first submission comes in (Python's import lock makes the
         # test cells' own imports wait for these)
@@ -677,7 +682,7 @@ def grade_submissions(
             first = nbformat.read(course.source_notebook(labs[0]), as_version=4)
             pool = grading_workers(min(workers, len(students) * len(labs)), KernelAhead(
                 course.source, keys[labs[0]], limits, course.settings,
-                test_cell_imports(first)))
+                test_cell_imports(first), kernel_imports(first.metadata)))
         template = work / "template.db"
         generate_release(course, labs, work / "release", sqlite_url(template))
         max_scores = assignment_max_scores(template, course.course_id)

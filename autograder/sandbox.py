@@ -36,6 +36,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,11 @@ from nbclient.util import ensure_async, run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
 from autograder import bubblewrap
 from autograder.course import is_autograded_test
-from autograder.early_kernel import WARM_IMPORTS
+from autograder.early_kernel import DEFAULT_KERNEL_IMPORTS, warm_imports_line
 
 #: Default per-kernel limits.
 DEFAULT_MEMORY = 4 * 1024**3
@@ -197,9 +198,10 @@ class WarmKernel:
 
     At most one per grading process: :meth:`prepare` starts a fresh sandboxed kernel with the
     same settings as a running one (same lab's answer-key-free course_lib, same limits), in a
-    private folder of its own, which runs :data:`autograder.early_kernel.WARM_IMPORTS` as it
-    starts (``IPKernelApp.exec_lines``). Connecting to it is a task on the grading loop, so it
-    runs while the current notebook's cells run. The next :class:`TrustedExecute` takes it
+    private folder of its own, which imports the lab's
+    :func:`~autograder.early_kernel.kernel_imports` as it starts (``IPKernelApp.exec_lines``).
+    Connecting to it is a task on the grading loop, so it runs while the current notebook's
+    cells run. The next :class:`TrustedExecute` takes it
     (:meth:`take`), with its client already connected, when its settings match; otherwise it
     is shut down. A kernel never serves two submissions: no student code has run in a warm
     one.
@@ -211,16 +213,19 @@ class WarmKernel:
     _root: str | None = None
 
     @staticmethod
-    def key_of(km: SandboxedKernelManager, arguments: list[str]) -> tuple:
-        """The settings a warm kernel must share with the kernel it replaces: its manager's
-        and its command line's (``arguments``)."""
+    def key_of(km: SandboxedKernelManager, arguments: list[str],
+               imports: Sequence[str]) -> tuple:
+        """The settings a warm kernel must share with the kernel it replaces: its manager's,
+        its command line's (``arguments``) and the modules it imports ahead."""
         return (km.kernel_name, km.memory_limit, km.file_size_limit, km.process_limit,
                 km.sandbox, km.answer_key_course_lib, km.threads, km.transport_encryption,
-                tuple(arguments))
+                tuple(arguments), tuple(imports))
 
     @classmethod
-    def prepare(cls, like: SandboxedKernelManager, extra_arguments: list[str]) -> asyncio.Event:
-        """Start a kernel like ``like`` in the background (replacing a pending one).
+    def prepare(cls, like: SandboxedKernelManager, extra_arguments: list[str],
+                imports: Sequence[str]) -> asyncio.Event:
+        """Start a kernel like ``like`` in the background (replacing a pending one), which
+        imports ``imports`` (module names) as it starts.
 
         Returns:
             an event set once the kernel's process has started (it then boots and imports
@@ -230,19 +235,20 @@ class WarmKernel:
         warm = SandboxedKernelManager(config=like.config, kernel_name=like.kernel_name)
         warm.answer_key_course_lib = like.answer_key_course_lib
         warm.work_root = cls._work_root()  # not under the current submission's folder
-        cls._key = cls.key_of(warm, extra_arguments)
+        cls._key = cls.key_of(warm, extra_arguments, imports)
         launched = asyncio.Event()
-        arguments = [*extra_arguments, f"--IPKernelApp.exec_lines={WARM_IMPORTS}"]
+        arguments = [*extra_arguments, f"--IPKernelApp.exec_lines={warm_imports_line(imports)}"]
         cls._task = asyncio.ensure_future(cls._start(warm, arguments, launched))
         return launched
 
     @classmethod
-    def start_ahead(cls, like: SandboxedKernelManager, extra_arguments: list[str]) -> None:
+    def start_ahead(cls, like: SandboxedKernelManager, extra_arguments: list[str],
+                    imports: Sequence[str]) -> None:
         """:meth:`prepare`, run until the kernel's process has started: for a grading
         process about to wait for its first notebook (the grading loop does not run while it
         waits; the connection is made when it runs again)."""
         loop = ensure_event_loop()  # the grading loop, made current before any task
-        launched = cls.prepare(like, extra_arguments)
+        launched = cls.prepare(like, extra_arguments, imports)
         task = cls._task
         assert task is not None
         loop.run_until_complete(asyncio.wait(
@@ -340,8 +346,11 @@ class TrustedExecute(Execute):
     student = Unicode("", help="the student's id in hidden-test seeds (default: nbgrader's "
                       "student id)").tag(config=True)
     prestart_next = Bool(False, help="while this notebook runs, start the next submission's "
-                         "kernel (same lab and limits) with the common imports done: "
+                         "kernel (same lab and limits) with kernel_imports done: "
                          "autograder.sandbox.WarmKernel").tag(config=True)
+    kernel_imports = List(Unicode(), list(DEFAULT_KERNEL_IMPORTS), help="modules a kernel "
+                          "started ahead imports as it starts: the lab's "
+                          "autograder.early_kernel.kernel_imports").tag(config=True)
     answer_key_source = Unicode("", help="the course's source folder: when the kernel manager "
                                 "has no answer-key-free course_lib, one is built from the "
                                 "lab's source notebook (nbgrader's own autograde)").tag(
@@ -433,8 +442,8 @@ class TrustedExecute(Execute):
         start, restarts = 0, 0
         # a kernel started for this submission while the previous one was graded, with its
         # client connected and ready
-        warm = await WarmKernel.take(WarmKernel.key_of(self.create_kernel_manager(),
-                                                       self.kernel_arguments()))
+        warm = await WarmKernel.take(WarmKernel.key_of(
+            self.create_kernel_manager(), self.kernel_arguments(), self.kernel_imports))
         if warm is not None:
             self.km, self.kc = warm
             self.kc.allow_stdin = False
@@ -444,7 +453,8 @@ class TrustedExecute(Execute):
                 async with self.async_setup_kernel():
                     assert self.kc is not None
                     if self.prestart_next and not restarts:
-                        WarmKernel.prepare(self.km, self.kernel_arguments())
+                        WarmKernel.prepare(self.km, self.kernel_arguments(),
+                                           self.kernel_imports)
                     info = await self.async_wait_for_reply(await ensure_async(
                         self.kc.kernel_info()))
                     if info and "language_info" in info["content"]:
@@ -525,7 +535,8 @@ class TrustedExecute(Execute):
         worker's first, while the run is still being set up. :meth:`WarmKernel.take` hands
         it over only if the notebook's kernel has the same settings."""
         self.kernel_name = kernel_name
-        WarmKernel.start_ahead(self.create_kernel_manager(), self.kernel_arguments())
+        WarmKernel.start_ahead(self.create_kernel_manager(), self.kernel_arguments(),
+                               self.kernel_imports)
 
     async def _silent(self, code: str) -> None:
         """Run ``code`` in the kernel without output or history; raise if it fails."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import html
+import importlib.util
 import json
 import re
 import subprocess
@@ -22,6 +23,12 @@ from nbgrader.api import Gradebook
 
 from autograder.course import Course
 from autograder.demo import fill_solution
+from autograder.early_kernel import (
+    DEFAULT_KERNEL_IMPORTS,
+    MAX_KERNEL_IMPORTS,
+    kernel_imports,
+    warm_imports_line,
+)
 from autograder.feedback import HIDDEN_NOTE, RedactHiddenTests
 from autograder.release import release
 from autograder.student_mode import (
@@ -32,6 +39,7 @@ from autograder.student_mode import (
 )
 from autograder.verify import check_leaks
 
+REPO = Path(__file__).resolve().parents[1]
 LAB = "tiny"
 HIDDEN_DOUBLE_LINE = "for v in [3, -1.5, 10]:"
 
@@ -59,7 +67,7 @@ def build_tiny_course(root: Path) -> Course:
     cells = [
         new_markdown_cell("# A tiny lab", id="intro"),
         new_code_cell("import sys\nimport time\n\nprint(sys.prefix)\n"
-                      "print('torch' in sys.modules)", id="setup",
+                      "print('colorsys' in sys.modules, 'torch' in sys.modules)", id="setup",
                       metadata=_meta("locked", "setup")),
         _answer("double", "x", "return 2 * x"),
         _test("double", 2, 'assert double(2) == 4, "double(2) should be 4"',
@@ -75,6 +83,9 @@ def build_tiny_course(root: Path) -> Course:
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
                                  "name": "python3"}
+    # what a kernel started ahead imports for this lab (colorsys: a marker no kernel loads
+    # by itself), instead of the default numpy, matplotlib, torch and course_lib
+    nb.metadata["course_lib"] = {"kernel_imports": ["colorsys"]}
     path = root / "solutions" / LAB / f"{LAB}.ipynb"
     path.parent.mkdir(parents=True)
     nbformat.write(nb, path)
@@ -256,11 +267,11 @@ def test_a_workers_first_submission_takes_the_kernel_it_started_while_the_run_wa
         graded):
     out, _ = graded
     # alice's is the run's first submission, so no notebook before hers started it: her
-    # kernel had the labs' imports loaded (a kernel started cold has not: the tiny lab
-    # imports none of them)
+    # kernel had the lab's kernel_imports loaded, and only those (a kernel started cold has
+    # none: the tiny lab's cells import neither)
     nb = nbformat.read(out / "autograded" / "alice" / LAB / f"{LAB}.ipynb", as_version=4)
     setup = next(c for c in nb.cells if c.id == "setup")
-    assert setup.outputs[0]["text"].splitlines()[1] == "True"
+    assert setup.outputs[0]["text"].splitlines()[1] == "True False"
 
 
 # --- feedback preprocessor ------------------------------------------------------------------
@@ -428,13 +439,58 @@ def test_validate_runs_in_a_kernel_started_early_with_a_fresh_namespace(course: 
     nb = submission(course, square="def square(x):\n    return x * x")
     nb.cells.append(new_code_cell(
         "import os, sys\nraise RuntimeError(f\"env={os.environ.get('NBGRADER_VALIDATING')} "
-        "cwd={os.getcwd()} loaded={'torch' in sys.modules} bound={'torch' in dir()}\")"))
+        "cwd={os.getcwd()} loaded={'colorsys' in sys.modules} bound={'colorsys' in dir()} "
+        "torch={'torch' in sys.modules}\")"))
     path = write(nb, tmp_path / f"{LAB}.ipynb")
     done = autograder("validate", str(path), cwd=course.root)
-    # the kernel imported the labs' modules as it started (before nbgrader was even
-    # imported), in the notebook's folder, as nbgrader's validator would, binding no name
-    assert (f"RuntimeError: env=1 cwd={tmp_path.resolve()} loaded=True bound=False"
-            in done.stdout), done.stdout + done.stderr
+    # the kernel imported the lab's kernel_imports as it started (before nbgrader was even
+    # imported), and nothing else, in the notebook's folder, as nbgrader's validator would,
+    # binding no name
+    assert (f"RuntimeError: env=1 cwd={tmp_path.resolve()} loaded=True bound=False "
+            "torch=False" in done.stdout), done.stdout + done.stderr
+
+
+def test_kernel_imports_are_the_labs_module_names_and_nothing_that_is_not_one():
+    assert kernel_imports({}) == DEFAULT_KERNEL_IMPORTS
+    assert kernel_imports({"course_lib": {"kernel_imports": "torch"}}) == DEFAULT_KERNEL_IMPORTS
+    assert kernel_imports({"course_lib": {"kernel_imports": []}}) == ()
+    named = ["torch._dynamo", "os; os.system('x')", 3, "a..b", "colorsys", "x')]; print(1); ('"]
+    assert kernel_imports({"course_lib": {"kernel_imports": named}}) == ("torch._dynamo",
+                                                                         "colorsys")
+    many = [f"m{i}" for i in range(MAX_KERNEL_IMPORTS + 5)]
+    assert kernel_imports({"course_lib": {"kernel_imports": many}}) == tuple(
+        many[:MAX_KERNEL_IMPORTS])
+    line = warm_imports_line(("numpy", "torch._dynamo"))
+    assert line == "[__import__(name) for name in ('numpy', 'torch._dynamo')].clear()"
+    namespace: dict = {}
+    exec(warm_imports_line(("colorsys", "json.decoder")), namespace)
+    assert set(namespace) == {"__builtins__"}  # imported, nothing bound
+    with pytest.raises(ValueError, match="not module names"):
+        warm_imports_line(("numpy", "os; os.system('x')"))
+
+
+def test_every_labs_kernel_imports_are_modules_its_graded_cells_import_anyway(monkeypatch):
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("COURSE_LIB_GRADING", "1")  # the demos' shorter runs, as when graded
+    for path in sorted(REPO.glob("solutions/*/*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        named = nb.metadata.get("course_lib", {}).get("kernel_imports")
+        if named is not None:  # every entry a module name, none dropped
+            assert kernel_imports(nb.metadata) == tuple(named), path.name
+        for name in kernel_imports(nb.metadata):
+            assert importlib.util.find_spec(name) is not None, f"{path.name}: {name}"
+        if named is None:
+            continue
+        # what the grading kernel runs (test cells run in the grader), as it runs it: every
+        # module the lab names must be loaded by the end, or importing it ahead is waste
+        nb.cells = [c for c in nb.cells if c.cell_type == "code"
+                    and not c.metadata.get("nbgrader", {}).get("grade")]
+        nb.cells.append(new_code_cell(f"import sys\nprint([m for m in {tuple(named)!r} "
+                                      "if m not in sys.modules])"))
+        NotebookClient(nb, timeout=300,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        assert nb.cells[-1].outputs[0]["text"].strip() == "[]", path.name
 
 
 def test_validate_explains_a_missing_file(tmp_path: Path):

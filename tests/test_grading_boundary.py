@@ -420,6 +420,7 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
     from autograder.sandbox import SandboxedKernelManager, WarmKernel
 
     memory = ["--HistoryManager.hist_file=:memory:"]
+    imports = ("numpy", "torch", "colorsys")  # the lab's kernel_imports (colorsys: a marker)
     like = SandboxedKernelManager(kernel_name="python3", work_root=str(tmp_path / "current"))
 
     async def probe(km) -> list[str]:
@@ -427,7 +428,8 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
         kc.start_channels()
         await kc.wait_for_ready(timeout=60)
         kc.execute("import os, sys\nprint(os.getcwd(), 'torch' in sys.modules, "
-                   "get_ipython().execution_count, 'numpy' in dir() or 'torch' in dir())")
+                   "'colorsys' in sys.modules, get_ipython().execution_count, "
+                   "'numpy' in dir() or 'torch' in dir() or 'colorsys' in dir())")
         out = []
         while True:
             msg = await kc.get_iopub_msg(timeout=60)
@@ -440,30 +442,33 @@ def test_a_warm_kernel_is_fresh_imported_taken_once_and_shut_down_otherwise(tmp_
         return out[0].split()
 
     async def scenario():
-        WarmKernel.prepare(like, memory)
-        km, kc = await WarmKernel.take(WarmKernel.key_of(like, memory))
+        WarmKernel.prepare(like, memory, imports)
+        km, kc = await WarmKernel.take(WarmKernel.key_of(like, memory, imports))
         assert km.has_kernel and kc.channels_running  # handed over connected
         kc.stop_channels()
-        cwd, imported, count, bound = await probe(km)
+        cwd, imported, marker, count, bound = await probe(km)
         cold = SandboxedKernelManager(kernel_name="python3", work_root=str(tmp_path / "cold"))
         await cold.start_kernel(extra_arguments=memory)
-        cold_cwd, cold_imported, cold_count, cold_bound = await probe(cold)
+        cold_cwd, cold_imported, cold_marker, cold_count, cold_bound = await probe(cold)
         await cold.shutdown_kernel(now=True)
         # its own private folder, not the current submission's; the imports done (a cold
         # kernel has none); the execution count of a fresh kernel's first cell (the warm-up
         # ran silently, outside the history)
         assert not cwd.startswith(str(tmp_path)) and cold_cwd.startswith(str(tmp_path))
-        assert (imported, cold_imported) == ("True", "False")
+        assert (imported, marker, cold_imported, cold_marker) == ("True", "True", "False",
+                                                                  "False")
         assert count == cold_count
         assert bound == cold_bound == "False"  # loaded, not bound: a fresh kernel's namespace
-        assert await WarmKernel.take(WarmKernel.key_of(like, memory)) is None  # taken once
+        assert await WarmKernel.take(WarmKernel.key_of(like, memory, imports)) is None  # once
         await km.shutdown_kernel(now=True)
         assert not Path(cwd).exists()
-        # a warm kernel for other settings (its manager's, or its command line's) is not
-        # taken: it is shut down
+        # a warm kernel for other settings (its manager's, its command line's or its
+        # imports) is not taken: it is shut down
         other = SandboxedKernelManager(kernel_name="python3", memory_limit=1 << 30)
-        for key in (WarmKernel.key_of(other, []), WarmKernel.key_of(like, memory)):
-            WarmKernel.prepare(like, [])
+        for key in (WarmKernel.key_of(other, [], imports), WarmKernel.key_of(like, memory,
+                                                                             imports),
+                    WarmKernel.key_of(like, [], ("numpy",))):
+            WarmKernel.prepare(like, [], imports)
             pending = WarmKernel._task
             assert await WarmKernel.take(key) is None
             stopped, _ = await pending
