@@ -11,6 +11,7 @@ would in a kernel it started itself.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -76,6 +77,17 @@ VALIDATE_ARGUMENTS = ("--HistoryManager.hist_file=:memory:",
 VALIDATE_ENV = {"NBGRADER_VALIDATING": "1", "NBGRADER_EXECUTION": "validate"}
 
 
+@functools.lru_cache(maxsize=1)
+def _metadata(notebook: Path) -> Mapping[str, Any] | None:
+    """A notebook file's metadata (read once for both uses below), or None when it is not
+    a notebook's JSON."""
+    try:
+        metadata = json.loads(notebook.read_text()).get("metadata", {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    return metadata if isinstance(metadata, Mapping) else None
+
+
 def notebook_to_validate(argv: Sequence[str]) -> Path | None:
     """The notebook of a ``validate`` command line (``None`` for any other command)."""
     if not argv or argv[0] != "validate":
@@ -83,11 +95,13 @@ def notebook_to_validate(argv: Sequence[str]) -> Path | None:
     paths = [Path(a) for a in argv[1:] if a.endswith(".ipynb")]
     if len(paths) != 1 or not paths[0].is_file():
         return None
-    try:  # a notebook for another kernel runs in the kernel nbgrader starts for it
-        spec = json.loads(paths[0].read_text()).get("metadata", {}).get("kernelspec", {})
-    except (OSError, ValueError, AttributeError):
+    metadata = _metadata(paths[0])
+    if metadata is None:
         return None
-    return paths[0] if spec.get("name", "python3") == "python3" else None
+    # a notebook for another kernel runs in the kernel nbgrader starts for it
+    spec = metadata.get("kernelspec", {})
+    return paths[0] if isinstance(spec, Mapping) and spec.get("name", "python3") == "python3" \
+        else None
 
 
 def start(notebook: Path) -> Any:
@@ -100,11 +114,7 @@ def start(notebook: Path) -> Any:
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    try:
-        metadata = json.loads(notebook.read_text()).get("metadata", {})
-    except (OSError, ValueError, AttributeError):
-        metadata = {}
-    warm = warm_imports_line(kernel_imports(metadata))
+    warm = warm_imports_line(kernel_imports(_metadata(notebook) or {}))
     km = AsyncKernelManager(kernel_name="python3")
     run_sync(km.start_kernel)(
         extra_arguments=[*VALIDATE_ARGUMENTS, f"--IPKernelApp.exec_lines={warm}"],

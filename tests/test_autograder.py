@@ -21,7 +21,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from nbgrader.api import Gradebook
 
-from autograder.course import Course
+from autograder.course import Course, is_autograded_test
 from autograder.demo import fill_solution
 from autograder.early_kernel import (
     DEFAULT_KERNEL_IMPORTS,
@@ -484,8 +484,7 @@ def test_every_labs_kernel_imports_are_modules_its_graded_cells_import_anyway(mo
             continue
         # what the grading kernel runs (test cells run in the grader), as it runs it: every
         # module the lab names must be loaded by the end, or importing it ahead is waste
-        nb.cells = [c for c in nb.cells if c.cell_type == "code"
-                    and not c.metadata.get("nbgrader", {}).get("grade")]
+        nb.cells = [c for c in nb.cells if c.cell_type == "code" and not is_autograded_test(c)]
         nb.cells.append(new_code_cell(f"import sys\nprint([m for m in {tuple(named)!r} "
                                       "if m not in sys.modules])"))
         NotebookClient(nb, timeout=300,
