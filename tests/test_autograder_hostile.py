@@ -357,6 +357,18 @@ try:
 except Exception as err:
     print(type(err).__name__)'''), home("reference-code") / NB)
     expect["reference-code"] = (FULL - SOFTMAX, "ok")
+    # the student who rewrites the lab's own metadata in the notebook: an empty answer key
+    # (hoping for the real library in the kernel) and modules for kernels to import ahead;
+    # both come from the instructor's notebook only
+    nb = _answer(solved, "stable_softmax", WRONG_SOFTMAX + '''
+
+
+def softmax(z):
+    from course_lib.engine import functional as F
+    return F.softmax(z)''')
+    nb.metadata["course_lib"] = {"answer_key": {}, "kernel_imports": ["antigravity", "this"]}
+    _write(nb, home("forged-course-metadata") / NB)
+    expect["forged-course-metadata"] = (FULL - SOFTMAX, "ok")
 
     # --- tests run in the grader: hooks and patches in the kernel change nothing -----------
     _write(_answer(solved, "pairwise_sq_distances", WRONG_PAIRWISE + '''
@@ -560,6 +572,7 @@ KINDS = [
     "write-package", "write-outputs", "warm-kernel", "zz-later", "shadow-import", "network",
     "environment",
     "symlink", "too-big", "reference-import", "reference-getattr", "reference-code",
+    "forged-course-metadata",
     "custom-exc", "swap-checks", "gradebook-trigger", "always-equal", "zero-inputs",
     "remove-agent",
     "fake-agent", "patch-libraries", "script-injection", "bad-metadata", *NAMES,
