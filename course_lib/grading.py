@@ -556,11 +556,15 @@ def grading_context(seed_text: str, trusted: bool = True) -> Iterator[None]:
 
 
 def in_grading_kernel() -> bool:
-    """True in the kernel a submission is graded in (where no test cell runs: demos that only
-    illustrate, such as a long training run, may do less work there)."""
+    """True in a kernel that runs a notebook to check it, not for a person to watch: the
+    grader's (``COURSE_LIB_GRADING=1``) and nbgrader's validation (``NBGRADER_VALIDATING=1``:
+    the Validate button, ``python -m autograder validate``). Demos that only illustrate, such
+    as a long training run or a timing, may do less work there; nothing graded may depend on
+    it."""
     import os
 
-    return os.environ.get("COURSE_LIB_GRADING") == "1"
+    return os.environ.get("COURSE_LIB_GRADING") == "1" or (
+        os.environ.get("NBGRADER_VALIDATING") == "1")
 
 
 def seed_text(course: str, lab: str, test: str, student: str) -> str:

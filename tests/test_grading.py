@@ -17,6 +17,7 @@ from course_lib.grading import (
     check_loss_gradient,
     check_shape,
     check_true,
+    in_grading_kernel,
     recognise,
 )
 
@@ -450,3 +451,15 @@ def test_an_exception_in_a_part_is_reported_with_the_inputs_it_got():
     assert score.failures() == [
         ("output", "raised IndexError: tuple index out of range on x of shape (1, 3), p = 0")]
     assert score.earned() == 1.0
+
+
+def test_demos_may_be_short_while_graded_or_validated_and_never_for_a_student(monkeypatch):
+    monkeypatch.delenv("COURSE_LIB_GRADING", raising=False)
+    monkeypatch.delenv("NBGRADER_VALIDATING", raising=False)
+    assert in_grading_kernel() is False  # a student's own kernel: the full demos
+    monkeypatch.setenv("NBGRADER_VALIDATING", "1")  # nbgrader's Validator, and validate's
+    assert in_grading_kernel() is True
+    monkeypatch.setenv("NBGRADER_VALIDATING", "0")
+    assert in_grading_kernel() is False
+    monkeypatch.setenv("COURSE_LIB_GRADING", "1")  # the grader's sandboxed kernels
+    assert in_grading_kernel() is True
