@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import os
 import resource
 import shutil
+import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -100,11 +103,58 @@ def grading_throughput(submissions: int = 8, runs: tuple = RUNS) -> dict:
 AGAINST_NBGRADER = {"00_warmup": 0.5, "05_convnets": 0.8}
 
 
-def plain_nbgrader_seconds(course: Course, subs: Path, lab: str, root: Path) -> float:
-    """Wall seconds of one ``nbgrader autograde LAB`` over every submission in ``subs``, in an
-    nbgrader course folder with nbgrader's defaults (the source folder and the gradebook
-    made by ``nbgrader generate_assignment``). The kernels get ``COURSE_LIB_GRADING=1``, as
-    the sandboxed ones do, so both graders run the same cells."""
+@dataclass
+class CommandTiming:
+    """One command, timed: its wall seconds from start to exit, and the seconds between
+    consecutive lines that mark one submission each (its steady pace, once started)."""
+
+    seconds: float
+    gaps: list[float]
+
+    @property
+    def steady(self) -> float:
+        """Seconds per submission from the first submission's line to the last one's: the
+        pace a class of hundreds would see, without the run's start and end (NaN with fewer
+        than two submissions). Several workers finish in bursts, so the mean, not the
+        median, of the gaps."""
+        return statistics.fmean(self.gaps) if self.gaps else float("nan")
+
+
+def timed_command(cmd: list[str], cwd: Path, marks: str, env: dict | None = None
+                  ) -> tuple[CommandTiming, int, str]:
+    """Run ``cmd`` (standard output and error together), noting when each line that matches
+    the regular expression ``marks`` arrives. Returns the timing, the exit status and the
+    last 3000 characters of the output."""
+    import re
+    import subprocess
+
+    pattern = re.compile(marks)
+    start = time.perf_counter()
+    process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    times, tail = [], ""
+    for line in process.stdout:
+        if pattern.search(line):
+            times.append(time.perf_counter() - start)
+        tail = (tail + line)[-3000:]
+    status = process.wait()
+    seconds = time.perf_counter() - start
+    return CommandTiming(seconds, [b - a for a, b in itertools.pairwise(times)]), status, tail
+
+
+#: nbgrader logs this line as it starts each submission's notebook.
+NBGRADER_MARK = r"Converting notebook .*/submitted/"
+#: ``grade`` prints ``[k/N] student lab: ...`` as each submission is done.
+GRADE_MARK = r"^\[\d+/\d+\] "
+
+
+def plain_nbgrader_seconds(course: Course, subs: Path, lab: str, root: Path) -> CommandTiming:
+    """One ``nbgrader autograde LAB`` over every submission in ``subs``, timed (wall seconds,
+    and the gaps between the submissions it starts), in an nbgrader course folder with
+    nbgrader's defaults (the source folder and the gradebook made by ``nbgrader
+    generate_assignment``). The kernels get ``COURSE_LIB_GRADING=1``, as the sandboxed ones
+    do, so both graders run the same cells."""
     import subprocess
     import sys
 
@@ -118,40 +168,35 @@ def plain_nbgrader_seconds(course: Course, subs: Path, lab: str, root: Path) -> 
     nbgrader = [sys.executable, "-m", "nbgrader"]
     subprocess.run([*nbgrader, "generate_assignment", lab], cwd=root, env=env, check=True,
                    capture_output=True)
-    start = time.perf_counter()
-    done = subprocess.run([*nbgrader, "autograde", lab], cwd=root, env=env,
-                          capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"nbgrader autograde failed: {done.stderr[-2000:]}")
-    return seconds
+    timing, status, output = timed_command([*nbgrader, "autograde", lab], root, NBGRADER_MARK,
+                                           env)
+    if status != 0:
+        raise RuntimeError(f"nbgrader autograde failed: {output[-2000:]}")
+    return timing
 
 
 def grade_command_seconds(course: Course, subs: Path, lab: str, out: Path,
-                          workers: int) -> float:
-    """Wall seconds of one ``python -m autograder grade`` of ``lab`` over every submission in
-    ``subs`` with ``workers`` workers (sandbox, trusted test cells, feedback: the defaults),
-    timed as plain nbgrader is, from the command's start (its own imports included) to its
-    exit. Every submission must earn full marks (but for the written answers, which wait
-    for a person)."""
+                          workers: int) -> CommandTiming:
+    """One ``python -m autograder grade`` of ``lab`` over every submission in ``subs`` with
+    ``workers`` workers (sandbox, trusted test cells, feedback: the defaults), timed as plain
+    nbgrader is, from the command's start (its own imports included) to its exit, and the
+    gaps between the submissions it reports done. Every submission must earn full marks (but
+    for the written answers, which wait for a person)."""
     import csv
-    import subprocess
     import sys
 
-    start = time.perf_counter()
-    done = subprocess.run(
+    timing, status, output = timed_command(
         [sys.executable, "-m", "autograder", "grade", str(subs), "--source", str(course.source),
          "--out", str(out), "--workers", str(workers),
-         "--assignment", lab], cwd=course.root, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"grade failed: {done.stdout[-1000:]}{done.stderr[-2000:]}")
+         "--assignment", lab], course.root, GRADE_MARK)
+    if status != 0:
+        raise RuntimeError(f"grade failed: {output}")
     with open(out / "grades.csv", newline="") as rows:
         short = [row for row in csv.DictReader(rows) if row["status"] != "ok" or float(
             row["score"]) + float(row["manual_pending"]) != float(row["max_score"])]
     if short:
         raise RuntimeError(f"benchmark submissions did not grade right: {short[0]}")
-    return seconds
+    return timing
 
 
 #: Seconds ``validate`` of a right lab-00 notebook may take on a quiet machine.
@@ -186,10 +231,13 @@ def against_nbgrader(submissions: int = 8, labs: dict[str, float] = AGAINST_NBGR
     Returns:
         ``{lab: {"nbgrader": s, "grade1": s, "grade2": s, "ratio1": grade1 / nbgrader,
         "target": largest ratio wanted, "speedup2": grade1 / grade2, "cpu": {"nbgrader":
-        CPU s, "grade1": ..., "grade2": ...}}}`` (CPU seconds per submission of the whole
-        machine while each ran: kernels in their sandboxes included; None where
-        ``/proc/stat`` is missing), ``"validate"`` (:func:`validate_seconds` of lab 00),
-        and ``"load_average"`` (1-minute load at the end).
+        CPU s, "grade1": ..., "grade2": ...}, "steady": {"nbgrader": s, "grade1": ...,
+        "grade2": ...}, "steady_ratio1": steady grade1 / steady nbgrader}}`` (seconds per
+        submission from each command's start to its exit; CPU seconds per submission of the
+        whole machine while each ran, kernels in their sandboxes included, None where
+        ``/proc/stat`` is missing; the steady pace, :attr:`CommandTiming.steady`),
+        ``"validate"`` (:func:`validate_seconds` of lab 00), and ``"load_average"``
+        (1-minute load at the end).
     """
     figures: dict = {}
     for lab, target in labs.items():
@@ -200,15 +248,17 @@ def against_nbgrader(submissions: int = 8, labs: dict[str, float] = AGAINST_NBGR
             for n in (1, 2):
                 runs[f"grade{n}"] = functools.partial(grade_command_seconds, course, subs, lab,
                                                       Path(tmp) / f"out{n}", n)
-            seconds, cpu = {}, {}
+            seconds, cpu, steady = {}, {}, {}
             for name, run in runs.items():
                 busy = _machine_busy_seconds()
-                seconds[name] = run() / submissions
+                timing = run()
                 after = _machine_busy_seconds()
+                seconds[name], steady[name] = timing.seconds / submissions, timing.steady
                 cpu[name] = None if busy is None or after is None else (after - busy) / submissions
             figures[lab] = {**seconds, "ratio1": seconds["grade1"] / seconds["nbgrader"],
                             "target": target, "speedup2": seconds["grade1"] / seconds["grade2"],
-                            "cpu": cpu}
+                            "cpu": cpu, "steady": steady,
+                            "steady_ratio1": steady["grade1"] / steady["nbgrader"]}
     figures["validate"] = validate_seconds()
     figures["load_average"] = os.getloadavg()[0]
     return figures
@@ -256,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"({f['ratio1']:.2f}x nbgrader, target <= {f['target']}x); --workers 2 "
                   f"{f['grade2']:.2f} s{cpu['grade2']} (speed-up {f['speedup2']:.2f}x, target "
                   ">= 1.7x)")
+            st = f["steady"]
+            print(f"    steady pace (from the first submission to the last): nbgrader "
+                  f"{st['nbgrader']:.2f} s, grade --workers 1 {st['grade1']:.2f} s "
+                  f"({f['steady_ratio1']:.2f}x), --workers 2 {st['grade2']:.2f} s")
         return 0
     figures = grading_throughput(args.submissions)
     print(f"grading {figures['submissions']} submissions of {LAB} on {figures['cores']} cores "
