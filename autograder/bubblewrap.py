@@ -20,10 +20,16 @@ kernel with:
 Limits: address space (``RLIMIT_AS``), the size of a file it writes, no core files, and the
 number of processes: a pids cgroup when the grader may create one (root, cgroup v1 or v2),
 else ``RLIMIT_NPROC`` (which the kernel ignores for root: see the README's threat model).
+What its files may hold in all (the scratch limit): the private ``/tmp`` and ``/dev/shm`` are
+file systems in memory of that size each (bubblewrap 0.8.0 and newer; an older one gives them
+half the machine's memory), and the working folder is one too when the grader may mount it
+(root), else a folder on the grader's disk. Without these caps one kernel's files could take
+the memory or the disk every other kernel and the grader need.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -66,6 +72,7 @@ def bwrap_args(
     work: str,
     overlays: dict[str, str],
     env: dict[str, str],
+    scratch: int = 0,
 ) -> list[str]:
     """The ``bwrap`` command line (without the command).
 
@@ -74,6 +81,8 @@ def bwrap_args(
         overlays: ``{path in the sandbox: folder on the host}`` mounted read-only over what is
             there (the redacted ``course_lib`` over the real one).
         env: the kernel's whole environment.
+        scratch: bytes each of the private ``/tmp`` and ``/dev/shm`` may hold (0: no cap;
+            ignored by a bubblewrap older than 0.8.0, see :func:`tmpfs_size_supported`).
     """
     args = ["bwrap", "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-net",
             "--unshare-uts", "--unshare-cgroup-try", "--disable-userns",
@@ -84,7 +93,9 @@ def bwrap_args(
         args += ["--ro-bind", path, path]
     # the private /tmp first: Python, the overlays or the working folder may live under /tmp
     # on the host (a checkout in /tmp), and a later mount would hide them
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
+    size = ["--size", str(scratch)] if scratch > 0 and tmpfs_size_supported() else []
+    args += ["--proc", "/proc", "--dev", "/dev", *size, "--tmpfs", "/tmp", *size, "--tmpfs",
+             "/dev/shm"]
     for root in python_roots():
         args += ["--ro-bind", root, root]
     for target, source in overlays.items():
@@ -93,6 +104,45 @@ def bwrap_args(
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
     return args
+
+
+@functools.lru_cache(maxsize=1)
+def tmpfs_size_supported() -> bool:
+    """Whether this machine's bubblewrap can cap the size of a file system in memory
+    (``--size``, bubblewrap 0.8.0 and newer). Checked once."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--size" in done.stdout + done.stderr
+
+
+#: mount(2) and umount2(2) flags: no set-user-id programs, no device files; detach lazily.
+_MS_NOSUID, _MS_NODEV, _MNT_DETACH = 2, 4, 2
+
+
+def mount_scratch(folder: str, size: int) -> bool:
+    """Mount a file system in memory of ``size`` bytes (mode 0700) on the empty ``folder``,
+    where this process may (root on Linux): a kernel's working folder then holds at most
+    ``size`` bytes, and takes nothing of the grader's disk. Returns whether it did (False:
+    not root, no right to mount here, or ``size`` is 0); :func:`unmount_scratch` undoes it."""
+    if size <= 0 or not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.mount(b"tmpfs", os.fsencode(folder), b"tmpfs",
+                      ctypes.c_ulong(_MS_NOSUID | _MS_NODEV),
+                      f"size={size},mode=0700".encode()) == 0
+
+
+def unmount_scratch(folder: str) -> None:
+    """Unmount what :func:`mount_scratch` mounted on ``folder`` (its files are gone)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).umount2(os.fsencode(folder), _MNT_DETACH)
 
 
 #: The variables that set BLAS/OpenMP thread counts.

@@ -1,11 +1,12 @@
 """How a submission's notebook runs while it is graded: a sandboxed kernel, trusted tests.
 
 * :class:`SandboxedKernelManager` starts each kernel in its own bubblewrap sandbox (see
-  :mod:`autograder.bubblewrap`) under the grading limits (time, memory, file size, processes),
-  in a fresh private working folder that holds only the notebook, with the lab's answer key
-  taken out of ``course_lib`` (:mod:`autograder.answer_key`). The kernel talks to the grader
-  over Unix sockets in that folder (it has no network). ``sandbox = False`` keeps the limits
-  and drops the sandbox (``grade --no-sandbox``, where bubblewrap cannot run).
+  :mod:`autograder.bubblewrap`) under the grading limits (time, memory, file size, processes,
+  what its files may hold), in a fresh private working folder that holds only the notebook,
+  with the lab's answer key taken out of ``course_lib`` (:mod:`autograder.answer_key`). The
+  kernel talks to the grader over Unix sockets in that folder (it has no network).
+  ``sandbox = False`` keeps the limits and drops the sandbox (``grade --no-sandbox``, where
+  bubblewrap cannot run).
 * :class:`TrustedExecute` is nbgrader's ``Execute`` preprocessor (the autograde step that runs
   the notebook) with:
 
@@ -58,6 +59,8 @@ DEFAULT_MEMORY = 4 * 1024**3
 DEFAULT_MAX_OUTPUT = 100_000
 DEFAULT_FILE_SIZE = 1024**3
 DEFAULT_PROCESSES = 64
+#: Bytes a kernel's files may hold in each of /tmp, /dev/shm and (root) its working folder.
+DEFAULT_SCRATCH = 256 * 1024**2
 #: Rich outputs (plots, HTML) of a cell may take this many times the text output cap.
 RICH_FACTOR = 20
 #: All of a notebook's outputs together may take this many times the text output cap (20 MB
@@ -92,6 +95,9 @@ class SandboxedKernelManager(AsyncKernelManager):
                               "bytes (0: none)").tag(config=True)
     process_limit = Integer(DEFAULT_PROCESSES, help="processes and threads the kernel may "
                             "run at once (0: no limit)").tag(config=True)
+    scratch_limit = Integer(DEFAULT_SCRATCH, help="bytes the kernel's files may hold in each "
+                            "of /tmp, /dev/shm and, when the grader runs as root, its working "
+                            "folder (0: no cap; see autograder.bubblewrap)").tag(config=True)
     sandbox = Bool(True, help="run the kernel in a bubblewrap sandbox").tag(config=True)
     work_root = Unicode("", help="folder under which each kernel gets its private working "
                         "folder (default: a temporary folder)").tag(config=True)
@@ -101,11 +107,14 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     work_dir: str = ""
     _cgroup: str = ""
+    _scratch_mounted: bool = False
 
     def _new_work_dir(self, cwd: str | None) -> str:
         if self.work_root:
             os.makedirs(self.work_root, exist_ok=True)
         work = os.path.realpath(tempfile.mkdtemp(prefix="kernel-", dir=self.work_root or None))
+        self._scratch_mounted = self.sandbox and bubblewrap.mount_scratch(work,
+                                                                          self.scratch_limit)
         os.makedirs(os.path.join(work, ".k"))
         os.makedirs(os.path.join(work, ".matplotlib"), exist_ok=True)
         # only the notebook goes in: no file a student ships can shadow an import
@@ -145,8 +154,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
             overlays[str(installed_course_lib())] = self.answer_key_course_lib
         env = bubblewrap.kernel_env(self.work_dir, self.threads or None)
-        return [*launcher, "--", *bubblewrap.bwrap_args(self.work_dir, overlays, env), "--",
-                *cmd]
+        return [*launcher, "--", *bubblewrap.bwrap_args(self.work_dir, overlays, env,
+                                                        self.scratch_limit), "--", *cmd]
 
     async def _async_interrupt_kernel(self) -> None:
         # bubblewrap starts the kernel in a new session: a signal to its process group would
@@ -167,6 +176,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             for root in bubblewrap._PIDS_ROOTS:
                 bubblewrap.remove_cgroup(os.path.join(root, bubblewrap.CGROUP_PARENT,
                                                       self._cgroup))
+            if self.work_dir and self._scratch_mounted:
+                # a restart starts in a new folder: this one's files go either way
+                bubblewrap.unmount_scratch(self.work_dir)
+                self._scratch_mounted = False
             if self.work_dir and not restart:
                 shutil.rmtree(self.work_dir, ignore_errors=True)
 
@@ -218,8 +231,8 @@ class WarmKernel:
         """The settings a warm kernel must share with the kernel it replaces: its manager's,
         its command line's (``arguments``) and the modules it imports ahead."""
         return (km.kernel_name, km.memory_limit, km.file_size_limit, km.process_limit,
-                km.sandbox, km.answer_key_course_lib, km.threads, km.transport_encryption,
-                tuple(arguments), tuple(imports))
+                km.scratch_limit, km.sandbox, km.answer_key_course_lib, km.threads,
+                km.transport_encryption, tuple(arguments), tuple(imports))
 
     @classmethod
     def prepare(cls, like: SandboxedKernelManager, extra_arguments: list[str],

@@ -30,10 +30,11 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.bubblewrap import sandbox_problem
+from autograder.bubblewrap import sandbox_problem, tmpfs_size_supported
 from autograder.course import automatic_points
 from autograder.demo import solved_notebook
 from autograder.intake import load_submission, restore_order
+from autograder.sandbox import DEFAULT_SCRATCH
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = "00_warmup"
@@ -45,6 +46,8 @@ POINTS = automatic_points(nbformat.read(REPO / "solutions" / LAB / NB, as_versio
 FULL = sum(POINTS.values())
 #: The output-flood submission: cells of its own, each showing an image of this many bytes.
 FLOOD_CELLS, FLOOD_BYTES = 30, 1_900_000
+#: Megabytes the disk-flood attack tries to write in each place (4 times the scratch limit).
+FLOOD_MB = 4 * DEFAULT_SCRATCH >> 20
 PAIRWISE, SOFTMAX, AUTOGRAD = (POINTS[f"test_{name}"] for name in
                                ("pairwise_sq_distances", "stable_softmax", "autograd_gradient"))
 MARKER = "hostile-marker-7f3a"  # in the command line of every process an attack starts
@@ -232,6 +235,22 @@ for child in children:
     child.kill()
     child.wait()''', keep=True), home("fork-bomb") / NB)
     expect["fork-bomb"] = (FULL, "ok")
+    # files that would take the memory (/tmp and /dev/shm live in memory) or the disk every
+    # other kernel and the grader need: each place holds at most the scratch limit
+    _write(_answer(solved, "pairwise_sq_distances", f'''
+import errno, os
+for top in ("/tmp", "/dev/shm", "."):
+    written = 0
+    try:
+        for i in range({FLOOD_MB}):
+            with open(os.path.join(top, f"flood{{i}}"), "wb") as fh:
+                fh.write(b"x" * (1 << 20))
+            written += 1
+        print(top, "took all", written, "MB")
+    except OSError as err:
+        print(top, "stopped at", written, "MB:", errno.errorcode[err.errno])''', keep=True),
+        home("disk-flood") / NB)
+    expect["disk-flood"] = (FULL, "ok")
     _write(_answer(solved, "pairwise_sq_distances", f'''
 import subprocess, sys
 subprocess.Popen([sys.executable, "-c", "import time, pathlib; time.sleep(6); "
@@ -567,7 +586,7 @@ KINDS = [
     "two-notebooks", "missing", "deleted-cells", "reordered", "edited-tests", "pasted-twice",
     "forged-metadata",
     "endless-loop", "memory-hog", "os-exit", "segfault", "huge-print", "output-flood",
-    "display-update", "fork-bomb",
+    "display-update", "fork-bomb", "disk-flood",
     "orphan-process", "kill-grader", "read-solutions", "read-gradebook", "read-classmate",
     "write-package", "write-outputs", "warm-kernel", "zz-later", "shadow-import", "network",
     "environment",
@@ -625,6 +644,22 @@ def test_the_process_cap_stops_a_fork_bomb(run):
     started = int(text.split("started ")[1].split()[0])
     assert "stopped: BlockingIOError" in text
     assert 0 < started < 64
+
+
+def test_a_kernels_files_take_at_most_the_scratch_limit_of_memory_and_of_disk(run):
+    lines = _cell_output(run, "disk-flood", "pairwise_sq_distances").splitlines()
+    # /tmp and /dev/shm are capped where bubblewrap can (0.8.0 and newer), the working folder
+    # where the grader may mount it (root); elsewhere the attack takes all (the README says so)
+    capped = {"/tmp": tmpfs_size_supported(), "/dev/shm": tmpfs_size_supported(),
+              ".": os.geteuid() == 0}
+    for top, cap in capped.items():
+        line = next(line for line in lines if line.startswith(f"{top} "))
+        if not cap:
+            assert line == f"{top} took all {FLOOD_MB} MB"
+            continue
+        assert line.endswith("MB: ENOSPC"), line
+        written = int(line.split("stopped at ")[1].split()[0])
+        assert (DEFAULT_SCRATCH >> 20) - 8 <= written <= DEFAULT_SCRATCH >> 20, line
 
 
 def test_kernels_have_no_network_and_no_grader_environment(run):

@@ -18,7 +18,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import numpy as np
@@ -217,7 +219,6 @@ def test_a_worker_computes_on_one_thread_and_keeps_its_kernels_share(monkeypatch
 
 
 def test_a_grading_kernel_gets_its_share_of_threads_not_the_graders_one(monkeypatch, tmp_path):
-    import asyncio
 
     from autograder.sandbox import SandboxedKernelManager
 
@@ -243,12 +244,21 @@ def test_a_grading_kernel_gets_its_share_of_threads_not_the_graders_one(monkeypa
             kc.stop_channels()
             await km.shutdown_kernel(now=True)
 
-    seen: list[str] = []
+    seen = _in_own_loop(*(functools.partial(threads_seen, sandbox) for sandbox in sandboxes))
+    assert seen == ["3 3 3"] * len(sandboxes)
+
+
+def _in_own_loop(*coroutines: Callable[[], Awaitable[Any]]) -> list[Any]:
+    """Each coroutine function's result, run one after the other in an event loop of their
+    own, in a thread (the browser suite keeps a loop running in the test's thread)."""
+    import asyncio
+
+    results: list[Any] = []
     failure: list[BaseException] = []
 
-    def run() -> None:  # a loop of its own (the browser suite keeps one running in this thread)
+    def run() -> None:
         try:
-            seen.extend(asyncio.run(threads_seen(sandbox)) for sandbox in sandboxes)
+            results.extend(asyncio.run(coroutine()) for coroutine in coroutines)
         except BaseException as err:
             failure.append(err)
 
@@ -257,7 +267,7 @@ def test_a_grading_kernel_gets_its_share_of_threads_not_the_graders_one(monkeypa
     worker.join(timeout=300)
     if failure:
         raise failure[0]
-    assert seen == ["3 3 3"] * len(sandboxes)
+    return results
 
 
 def _prepare_fails() -> None:
@@ -347,11 +357,28 @@ needs_sandbox = pytest.mark.skipif(bubblewrap.sandbox_problem() is not None,
                                    reason=f"no sandbox here: {bubblewrap.sandbox_problem()}")
 
 
-def _in_sandbox(code: str, work: Path, nproc: int = 32) -> subprocess.CompletedProcess:
+def _in_sandbox(code: str, work: Path, nproc: int = 32,
+                scratch: int = 0) -> subprocess.CompletedProcess:
     env = bubblewrap.kernel_env(str(work))
     cmd = [*bubblewrap.launcher(0, 0, nproc, f"test-{os.getpid()}"), "--",
-           *bubblewrap.bwrap_args(str(work), {}, env), "--", sys.executable, "-c", code]
+           *bubblewrap.bwrap_args(str(work), {}, env, scratch), "--", sys.executable, "-c",
+           code]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+#: Code that writes files of 1 MB into each folder of ``TOPS`` until one fails, and prints
+#: ``folder written_MB error`` for each.
+FILL = ("import errno, os, sys\n"
+        "for top in sys.argv[1:]:\n"
+        "    written = 0\n"
+        "    try:\n"
+        "        for i in range(64):\n"
+        "            with open(os.path.join(top, f'fill{i}'), 'wb') as fh:\n"
+        "                fh.write(b'x' * (1 << 20))\n"
+        "            written += 1\n"
+        "        print(top, written, 'none')\n"
+        "    except OSError as err:\n"
+        "        print(top, written, errno.errorcode[err.errno])\n")
 
 
 @needs_sandbox
@@ -378,6 +405,48 @@ def test_sandbox_sees_no_checkout_no_network_and_writes_only_its_folder(tmp_path
     assert lines[6].split()[0] == str(bubblewrap.SANDBOX_UID)
     assert int(lines[6].split()[1]) <= 3  # bubblewrap's init, python, maybe its helper
     assert (tmp_path / "here").exists() and not (REPO / "x").exists()
+
+
+@needs_sandbox
+def test_sandbox_tmp_and_shm_hold_at_most_the_scratch_limit(tmp_path):
+    if not bubblewrap.tmpfs_size_supported():
+        pytest.skip("this bubblewrap cannot cap a file system's size (--size needs 0.8.0)")
+    code = f"import sys\nsys.argv[1:] = ['/tmp', '/dev/shm']\n{FILL}"
+    done = _in_sandbox(code, tmp_path, scratch=8 << 20)
+    # 8 MB each, then "no space left"; without the cap 64 MB each would fit
+    assert done.stdout.splitlines() == ["/tmp 8 ENOSPC", "/dev/shm 8 ENOSPC"], done.stderr
+
+
+def test_a_grading_kernels_folder_holds_at_most_the_scratch_limit_when_root(tmp_path):
+
+    from autograder.sandbox import SandboxedKernelManager
+
+    if bubblewrap.sandbox_problem() is not None or os.geteuid() != 0:
+        pytest.skip("the working folder is capped only in a sandbox with the grader as root")
+
+    async def fill_own_folder() -> tuple[str, str, bool]:
+        km = SandboxedKernelManager(kernel_name="python3", scratch_limit=8 << 20,
+                                    work_root=str(tmp_path))
+        await km.start_kernel()
+        work, kc = km.work_dir, km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+            kc.execute(f"import sys\nsys.argv[1:] = ['.']\n{FILL}")
+            while True:
+                msg = await kc.get_iopub_msg(timeout=60)
+                if msg["msg_type"] == "stream":
+                    return msg["content"]["text"].strip(), work, os.path.ismount(work)
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    (text, work, mounted), = _in_own_loop(fill_own_folder)
+    # its folder is a file system in memory of 8 MB (what the grader put in it, the notebook
+    # and matplotlib's font list, takes a little), and it is gone with the kernel
+    assert mounted and text.startswith(". ") and text.endswith(" ENOSPC"), text
+    assert 5 <= int(text.split()[1]) < 8
+    assert not os.path.exists(work) and work not in Path("/proc/mounts").read_text()
 
 
 @needs_sandbox
