@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import itertools
 import os
 import resource
 import shutil
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass
@@ -105,26 +103,32 @@ AGAINST_NBGRADER = {"00_warmup": 0.5, "05_convnets": 0.8}
 
 @dataclass
 class CommandTiming:
-    """One command, timed: its wall seconds from start to exit, and the seconds between
-    consecutive lines that mark one submission each (its steady pace, once started)."""
+    """One command, timed: its wall seconds from start to exit, the seconds (from its start)
+    at which each line that marks one submission came, and how many submissions it works on
+    at once."""
 
     seconds: float
-    gaps: list[float]
+    marks: list[float]
+    workers: int = 1
 
     @property
     def steady(self) -> float:
-        """Seconds per submission from the first submission's line to the last one's: the
-        pace a class of hundreds would see, without the run's start and end (NaN with fewer
-        than two submissions). Several workers finish in bursts, so the mean, not the
-        median, of the gaps."""
-        return statistics.fmean(self.gaps) if self.gaps else float("nan")
+        """Seconds per submission once every worker has had its first one: from the
+        ``workers``-th mark to the last, per submission in between. The pace a class of
+        hundreds would see, without the run's start and end (NaN without enough marks).
+        With 2 workers the first two marks come close together, so counting from the first
+        would credit the second worker's start-up to the pace."""
+        first = self.workers - 1
+        if len(self.marks) <= self.workers:
+            return float("nan")
+        return (self.marks[-1] - self.marks[first]) / (len(self.marks) - 1 - first)
 
 
-def timed_command(cmd: list[str], cwd: Path, marks: str, env: dict | None = None
-                  ) -> tuple[CommandTiming, int, str]:
+def timed_command(cmd: list[str], cwd: Path, marks: str, env: dict | None = None,
+                  workers: int = 1) -> tuple[CommandTiming, int, str]:
     """Run ``cmd`` (standard output and error together), noting when each line that matches
-    the regular expression ``marks`` arrives. Returns the timing, the exit status and the
-    last 3000 characters of the output."""
+    the regular expression ``marks`` arrives; ``workers``: submissions it grades at once.
+    Returns the timing, the exit status and the last 3000 characters of the output."""
     import re
     import subprocess
 
@@ -140,7 +144,7 @@ def timed_command(cmd: list[str], cwd: Path, marks: str, env: dict | None = None
         tail = (tail + line)[-3000:]
     status = process.wait()
     seconds = time.perf_counter() - start
-    return CommandTiming(seconds, [b - a for a, b in itertools.pairwise(times)]), status, tail
+    return CommandTiming(seconds, times, workers), status, tail
 
 
 #: nbgrader logs this line as it starts each submission's notebook.
@@ -151,7 +155,7 @@ GRADE_MARK = r"^\[\d+/\d+\] "
 
 def plain_nbgrader_seconds(course: Course, subs: Path, lab: str, root: Path) -> CommandTiming:
     """One ``nbgrader autograde LAB`` over every submission in ``subs``, timed (wall seconds,
-    and the gaps between the submissions it starts), in an nbgrader course folder with
+    and when it starts each submission), in an nbgrader course folder with
     nbgrader's defaults (the source folder and the gradebook made by ``nbgrader
     generate_assignment``). The kernels get ``COURSE_LIB_GRADING=1``, as the sandboxed ones
     do, so both graders run the same cells."""
@@ -179,8 +183,8 @@ def grade_command_seconds(course: Course, subs: Path, lab: str, out: Path,
                           workers: int) -> CommandTiming:
     """One ``python -m autograder grade`` of ``lab`` over every submission in ``subs`` with
     ``workers`` workers (sandbox, trusted test cells, feedback: the defaults), timed as plain
-    nbgrader is, from the command's start (its own imports included) to its exit, and the
-    gaps between the submissions it reports done. Every submission must earn full marks (but
+    nbgrader is, from the command's start (its own imports included) to its exit, and when
+    it reports each submission done. Every submission must earn full marks (but
     for the written answers, which wait for a person)."""
     import csv
     import sys
@@ -188,7 +192,7 @@ def grade_command_seconds(course: Course, subs: Path, lab: str, out: Path,
     timing, status, output = timed_command(
         [sys.executable, "-m", "autograder", "grade", str(subs), "--source", str(course.source),
          "--out", str(out), "--workers", str(workers),
-         "--assignment", lab], course.root, GRADE_MARK)
+         "--assignment", lab], course.root, GRADE_MARK, workers=workers)
     if status != 0:
         raise RuntimeError(f"grade failed: {output}")
     with open(out / "grades.csv", newline="") as rows:
@@ -307,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{f['grade2']:.2f} s{cpu['grade2']} (speed-up {f['speedup2']:.2f}x, target "
                   ">= 1.7x)")
             st = f["steady"]
-            print(f"    steady pace (from the first submission to the last): nbgrader "
+            print(f"    steady pace (once every worker has had its first submission): nbgrader "
                   f"{st['nbgrader']:.2f} s, grade --workers 1 {st['grade1']:.2f} s "
                   f"({f['steady_ratio1']:.2f}x), --workers 2 {st['grade2']:.2f} s")
         return 0
