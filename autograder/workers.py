@@ -10,6 +10,7 @@ so that each starts from a clean interpreter, and can be started before their jo
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import signal
@@ -38,8 +39,11 @@ def _serve(conn: Connection, work: Callable[[Any], Any], threads: int,
         try:
             job = conn.recv()
         except EOFError:
-            return
+            job = None
         if job is None:
+            # what the worker loaded (torch, nbgrader) is left out of the interpreter's last
+            # garbage collection at exit: about 1 s the parent would wait for
+            gc.freeze()
             return
         conn.send(work(job))
 
