@@ -219,7 +219,6 @@ def test_a_worker_computes_on_one_thread_and_keeps_its_kernels_share(monkeypatch
 
 
 def test_a_grading_kernel_gets_its_share_of_threads_not_the_graders_one(monkeypatch, tmp_path):
-
     from autograder.sandbox import SandboxedKernelManager
 
     for var in bubblewrap.THREAD_VARS:  # a grading worker's own setting
@@ -366,8 +365,9 @@ def _in_sandbox(code: str, work: Path, nproc: int = 32,
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
-#: Code that writes files of 1 MB into each folder of ``TOPS`` until one fails, and prints
-#: ``folder written_MB error`` for each.
+#: Code that writes files of 1 MB (64 at most) into each folder named in ``sys.argv[1:]``
+#: until one fails, and prints ``folder megabytes_written error`` for each (error "none"
+#: when all 64 fit).
 FILL = ("import errno, os, sys\n"
         "for top in sys.argv[1:]:\n"
         "    written = 0\n"
@@ -418,7 +418,6 @@ def test_sandbox_tmp_and_shm_hold_at_most_the_scratch_limit(tmp_path):
 
 
 def test_a_grading_kernels_folder_holds_at_most_the_scratch_limit_when_root(tmp_path):
-
     from autograder.sandbox import SandboxedKernelManager
 
     if bubblewrap.sandbox_problem() is not None or os.geteuid() != 0:
