@@ -153,7 +153,7 @@ NBGRADER_MARK = r"Converting notebook .*/submitted/"
 GRADE_MARK = r"^\[\d+/\d+\] "
 
 
-def plain_nbgrader_seconds(course: Course, subs: Path, lab: str, root: Path) -> CommandTiming:
+def plain_nbgrader_timing(course: Course, subs: Path, lab: str, root: Path) -> CommandTiming:
     """One ``nbgrader autograde LAB`` over every submission in ``subs``, timed (wall seconds,
     and when it starts each submission), in an nbgrader course folder with
     nbgrader's defaults (the source folder and the gradebook made by ``nbgrader
@@ -179,7 +179,7 @@ def plain_nbgrader_seconds(course: Course, subs: Path, lab: str, root: Path) -> 
     return timing
 
 
-def grade_command_seconds(course: Course, subs: Path, lab: str, out: Path,
+def grade_command_timing(course: Course, subs: Path, lab: str, out: Path,
                           workers: int) -> CommandTiming:
     """One ``python -m autograder grade`` of ``lab`` over every submission in ``subs`` with
     ``workers`` workers (sandbox, trusted test cells, feedback: the defaults), timed as plain
@@ -247,10 +247,10 @@ def against_nbgrader(submissions: int = 8, labs: dict[str, float] = AGAINST_NBGR
     for lab, target in labs.items():
         with tempfile.TemporaryDirectory(prefix="bench-vs-nbgrader-") as tmp:
             course, subs = _course(Path(tmp) / "course", submissions, lab)
-            runs = {"nbgrader": functools.partial(plain_nbgrader_seconds, course, subs, lab,
+            runs = {"nbgrader": functools.partial(plain_nbgrader_timing, course, subs, lab,
                                                   Path(tmp) / "plain")}
             for n in (1, 2):
-                runs[f"grade{n}"] = functools.partial(grade_command_seconds, course, subs, lab,
+                runs[f"grade{n}"] = functools.partial(grade_command_timing, course, subs, lab,
                                                       Path(tmp) / f"out{n}", n)
             seconds, cpu, steady = {}, {}, {}
             for name, run in runs.items():
